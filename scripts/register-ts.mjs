@@ -1,0 +1,3 @@
+// Usage: node --import ./scripts/register-ts.mjs examples/some-demo.ts
+import { register } from 'node:module';
+register('./ts-hooks.mjs', import.meta.url);
