@@ -1,0 +1,20 @@
+// webgpu-bert for browsers: navigator.gpu, shaders inlined into the bundle by esbuild
+// (scripts/build.mjs resolves 'webgpu-bert:shaders' to a map of shaders/*.wgsl).
+import shaders from 'webgpu-bert:shaders';
+import type { Engine } from './gpu/engine.ts';
+import { disposeEngine, engine, hasEngine, initEngine } from './gpu/runtime.ts';
+import { shaderLoaderFromMap } from './gpu/shaders.ts';
+
+export * from './index.ts';
+
+const HINT = 'This browser exposes no WebGPU adapter: use a browser with WebGPU enabled (Chrome/Edge 113+, or a flag such as --enable-unsafe-webgpu).';
+
+export async function init(options: { gpu?: GPU } = {}): Promise<Engine> {
+  if (hasEngine()) return engine();
+  const gpu = options.gpu ?? (globalThis.navigator as Navigator | undefined)?.gpu;
+  return initEngine(gpu, shaderLoaderFromMap(shaders), HINT);
+}
+
+export function shutdown(): void {
+  disposeEngine();
+}

@@ -1,0 +1,458 @@
+// The engine owns the device: pooled buffers, the pipeline cache, and the command batch that
+// kernel launches are recorded into. Launches never wait; a download is the only thing that does.
+import { bytesPerElement, dtypeOfArray, f16BitsToF32, f32ToF16Bits, type DType, type HostArray } from './dtype.ts';
+import { createGpuContext, describeAdapter, type GpuContext } from './device.ts';
+import { GpuError, OpError, ShaderCompileError, shapeStr } from './errors.ts';
+import { Kernel, overrideKey, packUniforms, type KernelLayout, type Overrides } from './kernel.ts';
+import { BufferPool, Usage } from './pool.ts';
+import { Scopes } from './scope.ts';
+import { Storage, Tensor, checkShape, sizeOf, type Shape } from './tensor.ts';
+
+export interface Launch {
+  /** Tensors (or raw buffers) by the WGSL variable name of their binding. */
+  bindings: Record<string, Tensor | GPUBuffer>;
+  /** Values for the uniform struct, by member name. */
+  uniforms?: Record<string, number | ArrayLike<number>>;
+  /** `override` constants (tile sizes, op codes); each distinct set is its own pipeline. */
+  overrides?: Overrides;
+  /** Workgroup counts [x, y, z]. */
+  workgroups: readonly number[];
+}
+
+export interface MemoryInfo {
+  liveTensors: number;
+  bytesInUse: number;
+  bytesPooled: number;
+  buffersCreated: number;
+}
+
+// Dispatches recorded before the batch is submitted, so the GPU starts while JS records more.
+const MAX_BATCH = 128;
+const UNIFORM_CHUNK = 64 * 1024;
+
+interface PendingCheck { kernels: string[]; promise: Promise<GPUError | null> }
+
+export class Engine {
+  readonly device: GPUDevice;
+  readonly pool: BufferPool;
+  readonly scopes = new Scopes();
+  private readPool: BufferPool;
+  private liveTensors = 0;
+
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private batchKernels: string[] = [];
+  private batchId = 1;
+  private lastUse = new WeakMap<GPUBuffer, number>();
+  private timing = false;
+
+  // Uniforms of the open batch go to 64 KiB chunks, written once just before submit.
+  private uniformChunks: { gpu: GPUBuffer; cpu: ArrayBuffer }[] = [];
+  private uniformChunk = 0;
+  private uniformOffset = 0;
+  private readonly uniformAlign: number;
+
+  private modules = new Map<string, GPUShaderModule>();
+  private layouts = new Map<string, GPUPipelineLayout>();
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private checks: PendingCheck[] = [];
+  private stray: GPUError[] = [];
+  private lostInfo: GPUDeviceLostInfo | null = null;
+  private lastKernel = '(none)';
+  private destroyed = false;
+
+  constructor(readonly ctx: GpuContext) {
+    this.device = ctx.device;
+    this.pool = new BufferPool(this.device);
+    this.readPool = new BufferPool(this.device, Usage.MAP_READ | Usage.COPY_DST);
+    this.uniformAlign = Math.max(16, this.device.limits.minUniformBufferOffsetAlignment);
+    this.device.onuncapturederror = (e) => this.stray.push(e.error);
+    this.device.lost.then((info) => {
+      this.lostInfo = info;
+    });
+  }
+
+  static async create(gpu: GPU | undefined, hint: string): Promise<Engine> {
+    return new Engine(await createGpuContext(gpu, hint));
+  }
+
+  get adapter(): string {
+    return describeAdapter(this.ctx.report);
+  }
+
+  // ---------------------------------------------------------------- tensors
+
+  /** A tensor with uninitialised contents, from the pool. */
+  empty<D extends DType>(shape: Shape, dtype: D): Tensor<D> {
+    checkShape('empty', shape);
+    const bytes = Math.max(4, Math.ceil((sizeOf(shape) * bytesPerElement[dtype]) / 4) * 4);
+    const max = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > max) {
+      throw new OpError('alloc', `a ${dtype} tensor of shape ${shapeStr(shape)} needs ${bytes} bytes, more than this adapter's maxStorageBufferBindingSize (${max})`);
+    }
+    this.checkAlive('alloc');
+    const storage = new Storage(this.pool.acquire(bytes), bytes);
+    return this.adopt(new Tensor(this, [...shape], dtype, storage));
+  }
+
+  /** Uploads host values. Float32Array/number[] -> f32, Int32Array -> i32, Uint32Array -> u32, Uint16Array -> f16 bits. */
+  tensor<D extends DType>(values: HostArray | readonly number[], shape?: Shape, dtype?: D): Tensor<D> {
+    const dt = (dtype ?? (ArrayBuffer.isView(values) ? dtypeOfArray(values) : 'f32')) as D;
+    const host = ArrayBuffer.isView(values) ? values : hostArrayFor(dt, values);
+    const shp = shape ?? [host.length];
+    if (sizeOf(shp) !== host.length) {
+      throw new OpError('tensor', `${host.length} values do not fill shape ${shapeStr(shp)} (${sizeOf(shp)} elements)`);
+    }
+    const t = this.empty(shp, dt);
+    this.write(t, host);
+    return t;
+  }
+
+  /** Overwrites a tensor's contents from the host. */
+  write(t: Tensor, host: HostArray): void {
+    if (host.length !== t.size) throw new OpError('write', `${host.length} values for ${t} of ${t.size} elements`);
+    const bytes = encodeHost(host, t.dtype);
+    // A pending dispatch may still read this pooled buffer's old contents: submit it first,
+    // since writeBuffer lands before anything not yet submitted.
+    if (this.encoder && this.lastUse.get(t.buffer) === this.batchId) this.flush();
+    this.device.queue.writeBuffer(t.buffer, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Downloads a tensor; waits for every launch recorded before it. */
+  async read(t: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
+    this.checkAlive('read');
+    const bytes = t.storage.bytes;
+    const staging = this.readPool.acquire(bytes);
+    this.endPass();
+    this.ensureEncoder().copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
+    this.flush();
+    try {
+      await staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes);
+    } catch (e) {
+      this.readPool.release(staging);
+      await this.throwPendingErrors();
+      throw new GpuError(`downloading ${t} failed: ${(e as Error).message}${this.lostSuffix()}`);
+    }
+    const raw = staging.getMappedRange(0, bytes).slice(0);
+    staging.unmap();
+    this.readPool.release(staging);
+    await this.throwPendingErrors();
+    return decodeHost(raw, t.dtype, t.size);
+  }
+
+  /** Registers a new tensor with the live count and the innermost scope. */
+  adopt<T extends Tensor>(t: T): T {
+    this.liveTensors++;
+    this.scopes.track(t);
+    return t;
+  }
+
+  /** Called by Tensor.dispose(). */
+  release(t: Tensor): void {
+    this.liveTensors--;
+    this.scopes.untrack(t);
+    if (--t.storage.refs === 0) this.pool.release(t.storage.buffer);
+  }
+
+  memory(): MemoryInfo {
+    return { liveTensors: this.liveTensors, ...this.pool.stats() };
+  }
+
+  // ---------------------------------------------------------------- launching
+
+  run(kernel: Kernel, launch: Launch): void {
+    this.checkAlive(kernel.label);
+    const layout = kernel.layout();
+    const pipeline = this.pipeline(kernel, layout, launch.overrides);
+    const entries: GPUBindGroupEntry[] = [];
+    const given = new Set(Object.keys(launch.bindings));
+    const boundAs = new Map<GPUBuffer, string[]>();
+    for (const b of layout.bindings) {
+      if (b.kind === 'uniform') {
+        given.delete(b.name);
+        entries.push({ binding: b.binding, resource: this.uniformSlot(kernel, layout, launch) });
+        continue;
+      }
+      const value = launch.bindings[b.name];
+      if (!value) throw new OpError(kernel.label, `binding '${b.name}' was not given (kernel bindings: ${layout.bindings.map((x) => x.name).join(', ')})`);
+      given.delete(b.name);
+      const buffer = value instanceof Tensor ? value.buffer : value;
+      const size = value instanceof Tensor ? value.storage.bytes : buffer.size;
+      const names = boundAs.get(buffer) ?? [];
+      names.push(b.kind === 'read_write' ? `${b.name} (written)` : b.name);
+      boundAs.set(buffer, names);
+      this.lastUse.set(buffer, this.batchId);
+      entries.push({ binding: b.binding, resource: { buffer, offset: 0, size } });
+    }
+    if (given.size) throw new OpError(kernel.label, `unknown binding(s) ${[...given].join(', ')}`);
+    for (const names of boundAs.values()) {
+      // WebGPU forbids a buffer that is written in a dispatch from being bound twice in it.
+      if (names.length > 1 && names.some((n) => n.endsWith('(written)'))) {
+        throw new OpError(kernel.label, `one tensor is bound as ${names.join(' and ')}; an output may not alias another binding`);
+      }
+    }
+    const [x, y = 1, z = 1] = launch.workgroups;
+    const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > maxDim || y > maxDim || z > maxDim) {
+      throw new OpError(kernel.label, `dispatch of [${x}, ${y}, ${z}] workgroups exceeds the adapter's limit of ${maxDim} per dimension`);
+    }
+    const bindGroup = this.device.createBindGroup({ label: kernel.label, layout: pipeline.getBindGroupLayout(0), entries });
+    const pass = this.ensurePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.batchKernels.push(kernel.label);
+    this.lastKernel = kernel.label;
+    if (!this.timing && this.batchKernels.length >= MAX_BATCH) this.flush();
+  }
+
+  /** Submits everything recorded so far (without waiting for it). */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    for (let i = 0; i <= this.uniformChunk && i < this.uniformChunks.length; i++) {
+      const used = i < this.uniformChunk ? UNIFORM_CHUNK : this.uniformOffset;
+      if (used) this.device.queue.writeBuffer(this.uniformChunks[i].gpu, 0, this.uniformChunks[i].cpu, 0, used);
+    }
+    this.device.queue.submit([this.encoder.finish()]);
+    const kernels = this.batchKernels;
+    const oom = this.device.popErrorScope();
+    const validation = this.device.popErrorScope();
+    this.checks.push({ kernels, promise: Promise.all([validation, oom]).then(([v, o]) => v ?? o) });
+    this.encoder = null;
+    this.batchKernels = [];
+    this.batchId++;
+    this.uniformChunk = 0;
+    this.uniformOffset = 0;
+  }
+
+  /** Waits until the GPU has finished all submitted work; throws errors it reported. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.throwPendingErrors();
+  }
+
+  /**
+   * Runs `record` (which launches kernels) in one timed compute pass and returns the GPU time in
+   * milliseconds from timestamp queries, or null when the adapter has no timestamp-query.
+   */
+  async gpuTime(record: () => void): Promise<number | null> {
+    if (!this.ctx.hasTimestamps) {
+      record();
+      await this.sync();
+      return null;
+    }
+    this.flush();
+    const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 });
+    const resolve = this.device.createBuffer({ size: 16, usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC });
+    const staging = this.device.createBuffer({ size: 16, usage: Usage.MAP_READ | Usage.COPY_DST });
+    const encoder = this.ensureEncoder();
+    this.pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+    this.timing = true;
+    try {
+      record();
+    } finally {
+      this.timing = false;
+    }
+    this.endPass();
+    encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
+    encoder.copyBufferToBuffer(resolve, 0, staging, 0, 16);
+    this.flush();
+    await staging.mapAsync(1);
+    const [t0, t1] = new BigInt64Array(staging.getMappedRange());
+    const ms = Number(t1 - t0) / 1e6;
+    staging.unmap();
+    for (const b of [staging, resolve]) b.destroy();
+    querySet.destroy();
+    await this.throwPendingErrors();
+    return ms;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.pool.trim();
+    this.readPool.trim();
+    this.device.destroy();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private ensureEncoder(): GPUCommandEncoder {
+    if (!this.encoder) {
+      // Errors of this batch are attributed to its kernels when it is submitted.
+      this.device.pushErrorScope('validation');
+      this.device.pushErrorScope('out-of-memory');
+      this.encoder = this.device.createCommandEncoder();
+    }
+    return this.encoder;
+  }
+
+  private ensurePass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.ensureEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  private uniformSlot(kernel: Kernel, layout: KernelLayout, launch: Launch): GPUBufferBinding {
+    const u = layout.uniform!;
+    const slot = Math.ceil(u.size / this.uniformAlign) * this.uniformAlign;
+    if (this.uniformOffset + slot > UNIFORM_CHUNK) {
+      this.uniformChunk++;
+      this.uniformOffset = 0;
+    }
+    if (this.uniformChunk === this.uniformChunks.length) {
+      this.uniformChunks.push({
+        gpu: this.device.createBuffer({ size: UNIFORM_CHUNK, usage: Usage.UNIFORM | Usage.COPY_DST }),
+        cpu: new ArrayBuffer(UNIFORM_CHUNK),
+      });
+    }
+    const chunk = this.uniformChunks[this.uniformChunk];
+    packUniforms(kernel.label, u, launch.uniforms ?? {}, new DataView(chunk.cpu), this.uniformOffset);
+    const binding = { buffer: chunk.gpu, offset: this.uniformOffset, size: u.size };
+    this.uniformOffset += slot;
+    return binding;
+  }
+
+  private pipeline(kernel: Kernel, layout: KernelLayout, overrides: Overrides | undefined): GPUComputePipeline {
+    const key = `${kernel.label}|${overrideKey(overrides)}`;
+    let pipeline = this.pipelines.get(key);
+    if (pipeline) return pipeline;
+    for (const name of Object.keys(overrides ?? {})) {
+      if (!layout.overrides.has(name)) throw new OpError(kernel.label, `shader has no override constant '${name}'`);
+    }
+    this.device.pushErrorScope('validation');
+    const module = this.module(kernel, layout);
+    const constants: Record<string, number> = {};
+    for (const [k, v] of Object.entries(overrides ?? {})) constants[k] = Number(v);
+    pipeline = this.device.createComputePipeline({
+      label: kernel.label,
+      layout: this.pipelineLayout(kernel, layout),
+      compute: { module, entryPoint: layout.entry, constants },
+    });
+    const compiled = this.device.popErrorScope();
+    this.checks.push({ kernels: [kernel.label], promise: this.compileError(kernel, layout, module, compiled) });
+    this.pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  private module(kernel: Kernel, layout: KernelLayout): GPUShaderModule {
+    let module = this.modules.get(kernel.shader);
+    if (!module) {
+      module = this.device.createShaderModule({ label: `${kernel.shader}.wgsl`, code: layout.source.code });
+      this.modules.set(kernel.shader, module);
+    }
+    return module;
+  }
+
+  private pipelineLayout(kernel: Kernel, layout: KernelLayout): GPUPipelineLayout {
+    let pl = this.layouts.get(kernel.label);
+    if (!pl) {
+      const entries: GPUBindGroupLayoutEntry[] = layout.bindings.map((b) => ({
+        binding: b.binding,
+        visibility: 4 /* GPUShaderStage.COMPUTE */,
+        buffer: { type: b.kind === 'uniform' ? 'uniform' : b.kind === 'read' ? 'read-only-storage' : 'storage' },
+      }));
+      const bgl = this.device.createBindGroupLayout({ label: kernel.label, entries });
+      pl = this.device.createPipelineLayout({ label: kernel.label, bindGroupLayouts: [bgl] });
+      this.layouts.set(kernel.label, pl);
+    }
+    return pl;
+  }
+
+  /** Turns compiler messages into a ShaderCompileError naming shaders/<file>:<line>. */
+  private async compileError(kernel: Kernel, layout: KernelLayout, module: GPUShaderModule, scope: Promise<GPUError | null>): Promise<GPUError | null> {
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length) {
+      const lines = errors.map((m) => {
+        const where = layout.source.origin(m.lineNum);
+        return `shaders/${where.file}:${where.line}:${m.linePos}: ${m.message}`;
+      });
+      this.pipelines.forEach((_, key) => key.startsWith(`${kernel.label}|`) && this.pipelines.delete(key));
+      this.modules.delete(kernel.shader);
+      throw new ShaderCompileError(`kernel '${kernel.label}' failed to compile:\n${lines.join('\n')}`);
+    }
+    return scope;
+  }
+
+  private async throwPendingErrors(): Promise<void> {
+    const checks = this.checks;
+    this.checks = [];
+    let first: Error | null = null;
+    for (const c of checks) {
+      try {
+        const err = await c.promise;
+        if (err && !first) first = new GpuError(`${errorKind(err)} while running ${describeKernels(err.message, c.kernels)}: ${err.message}`);
+      } catch (e) {
+        if (!first) first = e as Error;
+      }
+    }
+    const stray = this.stray.shift();
+    this.stray = [];
+    if (!first && stray) first = new GpuError(`${errorKind(stray)} (last kernel '${this.lastKernel}'): ${stray.message}`);
+    if (first) throw first;
+    if (this.lostInfo) throw new GpuError(`GPU device was lost${this.lostSuffix()}`);
+  }
+
+  private checkAlive(what: string): void {
+    if (this.lostInfo || this.destroyed) {
+      throw new GpuError(`${what}: GPU device was lost${this.lostSuffix()}. Call init() again for a new device.`);
+    }
+  }
+
+  private lostSuffix(): string {
+    if (!this.lostInfo && !this.destroyed) return '';
+    const reason = this.lostInfo ? `${this.lostInfo.reason}: ${this.lostInfo.message}` : 'destroyed';
+    return ` (${reason}; last kernel '${this.lastKernel}')`;
+  }
+}
+
+function errorKind(e: GPUError): string {
+  const name = e.constructor?.name ?? '';
+  if (/OutOfMemory/i.test(name)) return 'GPU out of memory';
+  if (/Internal/i.test(name)) return 'GPU internal error';
+  return 'WebGPU validation error';
+}
+
+// Dawn's messages quote object labels ([BindGroup "matmul"]); every label is a kernel name.
+function describeKernels(message: string, kernels: string[]): string {
+  const named = kernels.filter((k) => message.includes(`"${k}"`));
+  if (named.length) return `kernel '${named[0]}'`;
+  const unique = [...new Set(kernels)];
+  return unique.length === 1 ? `kernel '${unique[0]}'` : `a batch of kernels (${unique.join(', ')})`;
+}
+
+function hostArrayFor(dtype: DType, values: readonly number[]): HostArray {
+  if (dtype === 'i32') return Int32Array.from(values);
+  if (dtype === 'u32') return Uint32Array.from(values);
+  return Float32Array.from(values);
+}
+
+function encodeHost(host: HostArray, dtype: DType): Uint8Array {
+  let out: ArrayBufferView;
+  if (dtype === 'f16') {
+    const bits = new Uint16Array(host.length + (host.length & 1));
+    if (host instanceof Uint16Array) bits.set(host);
+    else for (let i = 0; i < host.length; i++) bits[i] = f32ToF16Bits(host[i]);
+    out = bits;
+  } else if (dtype === 'f32') out = host instanceof Float32Array ? host : Float32Array.from(host);
+  else if (dtype === 'i32') out = host instanceof Int32Array ? host : Int32Array.from(host);
+  else out = host instanceof Uint32Array ? host : Uint32Array.from(host);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+function decodeHost(raw: ArrayBuffer, dtype: DType, size: number): Float32Array | Int32Array | Uint32Array {
+  if (dtype === 'f32') return new Float32Array(raw, 0, size);
+  if (dtype === 'i32') return new Int32Array(raw, 0, size);
+  if (dtype === 'u32') return new Uint32Array(raw, 0, size);
+  const bits = new Uint16Array(raw, 0, size);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = f16BitsToF32(bits[i]);
+  return out;
+}

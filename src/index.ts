@@ -1,0 +1,19 @@
+// webgpu-bert: everything that runs unchanged in Node and in the browser.
+// The platform entries (node.ts, browser.ts) add init() for their GPU.
+export { Tensor, type Shape } from './gpu/tensor.ts';
+export type { DType } from './gpu/dtype.ts';
+export { Engine, type MemoryInfo } from './gpu/engine.ts';
+export { engine, tidy, tidyAsync, keep, memory } from './gpu/runtime.ts';
+export { OpError, ShaderCompileError, GpuError } from './gpu/errors.ts';
+export { NoAdapterError, describeAdapter, type AdapterReport } from './gpu/device.ts';
+export { Kernel, type KernelSpec } from './gpu/kernel.ts';
+export * as ops from './kernels/index.ts';
+
+import type { DType, HostArray } from './gpu/dtype.ts';
+import { engine } from './gpu/runtime.ts';
+import type { Shape, Tensor } from './gpu/tensor.ts';
+
+/** Uploads values to a new GPU tensor (f32 unless the array or `dtype` says otherwise). */
+export function tensor<D extends DType = 'f32'>(values: HostArray | readonly number[], shape?: Shape, dtype?: D): Tensor<D> {
+  return engine().tensor(values, shape, dtype);
+}

@@ -1,0 +1,83 @@
+// Elementwise f32 ops: unary (shaders/unary.wgsl) and broadcasting binary (shaders/binary.wgsl).
+import { Kernel } from '../gpu/kernel.ts';
+import { engine } from '../gpu/runtime.ts';
+import type { Tensor } from '../gpu/tensor.ts';
+import { MAX_RANK, broadcastShapes, broadcastStrides, expectDType, grid } from './shape.ts';
+import { OpError } from '../gpu/errors.ts';
+
+const unaryKernel = new Kernel({ shader: 'unary' });
+const binaryKernel = new Kernel({ shader: 'binary' });
+const WG = 256;
+
+export const UNARY_OPS = {
+  affine: 0, neg: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, abs: 6, tanh: 7, relu: 8,
+  sigmoid: 9, square: 10, reciprocal: 11, powScalar: 12, clamp: 13,
+} as const;
+export type UnaryOp = keyof typeof UNARY_OPS;
+
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6 } as const;
+export type BinaryOp = keyof typeof BINARY_OPS;
+
+export function unary(op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor<'f32'> {
+  expectDType(op, x, 'f32');
+  const e = engine();
+  const y = e.empty(x.shape, 'f32');
+  if (x.size > 0) {
+    e.run(unaryKernel, {
+      bindings: { x, y },
+      uniforms: { n: x.size, alpha, beta },
+      overrides: { OP: UNARY_OPS[op], WG },
+      workgroups: grid(x.size, WG),
+    });
+  }
+  return y;
+}
+
+export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor<'f32'> {
+  expectDType(op, a, 'f32');
+  expectDType(op, b, 'f32');
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  if (shape.length > MAX_RANK) throw new OpError(op, `rank ${shape.length} exceeds the maximum of ${MAX_RANK}`);
+  const e = engine();
+  const y = e.empty(shape, 'f32');
+  if (y.size === 0) return y;
+  const same = a.size === y.size && b.size === y.size;
+  e.run(binaryKernel, {
+    bindings: { a, b, y },
+    uniforms: {
+      n: y.size,
+      rank: shape.length,
+      shape,
+      a_strides: broadcastStrides(a.shape, shape),
+      b_strides: broadcastStrides(b.shape, shape),
+    },
+    overrides: { OP: BINARY_OPS[op], BROADCAST: !same, WG },
+    workgroups: grid(y.size, WG),
+  });
+  return y;
+}
+
+export const neg = (x: Tensor) => unary('neg', x);
+export const exp = (x: Tensor) => unary('exp', x);
+export const log = (x: Tensor) => unary('log', x);
+export const sqrt = (x: Tensor) => unary('sqrt', x);
+export const rsqrt = (x: Tensor) => unary('rsqrt', x);
+export const abs = (x: Tensor) => unary('abs', x);
+export const tanh = (x: Tensor) => unary('tanh', x);
+export const relu = (x: Tensor) => unary('relu', x);
+export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+export const square = (x: Tensor) => unary('square', x);
+export const reciprocal = (x: Tensor) => unary('reciprocal', x);
+/** alpha * x + beta */
+export const affine = (x: Tensor, alpha: number, beta = 0) => unary('affine', x, alpha, beta);
+export const scale = (x: Tensor, alpha: number) => unary('affine', x, alpha, 0);
+export const powScalar = (x: Tensor, exponent: number) => unary('powScalar', x, exponent);
+export const clamp = (x: Tensor, lo: number, hi: number) => unary('clamp', x, lo, hi);
+
+export const add = (a: Tensor, b: Tensor) => binary('add', a, b);
+export const sub = (a: Tensor, b: Tensor) => binary('sub', a, b);
+export const mul = (a: Tensor, b: Tensor) => binary('mul', a, b);
+export const div = (a: Tensor, b: Tensor) => binary('div', a, b);
+export const maximum = (a: Tensor, b: Tensor) => binary('maximum', a, b);
+export const minimum = (a: Tensor, b: Tensor) => binary('minimum', a, b);
+export const pow = (a: Tensor, b: Tensor) => binary('pow', a, b);

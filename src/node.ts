@@ -1,0 +1,18 @@
+// webgpu-bert for Node: WebGPU through Dawn, shaders read from the package's shaders/ folder.
+import { SETUP_HINT, diskShaderLoader, nodeGpu, releaseNodeGpu } from './gpu/dawn.node.ts';
+import type { Engine } from './gpu/engine.ts';
+import { disposeEngine, hasEngine, initEngine, engine } from './gpu/runtime.ts';
+
+export * from './index.ts';
+
+/** Creates (once) the process-wide engine on the best adapter Dawn finds. */
+export async function init(): Promise<Engine> {
+  if (hasEngine()) return engine();
+  return initEngine(await nodeGpu(), diskShaderLoader(), SETUP_HINT);
+}
+
+/** Destroys the device and lets the process exit (Dawn keeps it alive otherwise). */
+export function shutdown(): void {
+  disposeEngine();
+  releaseNodeGpu();
+}

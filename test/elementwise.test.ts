@@ -1,0 +1,81 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tensor, tidy, ops } from '../src/node.ts';
+import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from '../src/kernels/elementwise.ts';
+import { binaryRef, broadcastRef, unaryRef } from './reference/elementwise.ts';
+import { gpu } from './util/gpu.ts';
+import { uniform } from './util/random.ts';
+import { TOL, assertClose } from './util/tolerance.ts';
+
+beforeAll(gpu);
+
+const SIZES = [1, 7, 127, 129, 513, 70_001];
+
+// Inputs in each op's domain; exp's error grows with |x| so it gets a modest range.
+const DOMAIN: Partial<Record<UnaryOp, [number, number]>> = {
+  log: [1e-3, 50], sqrt: [0, 50], rsqrt: [1e-2, 50], reciprocal: [0.05, 5], powScalar: [0.01, 4], exp: [-10, 10],
+};
+const PARAMS: Partial<Record<UnaryOp, [number, number]>> = { affine: [1.5, -0.25], powScalar: [2.5, 0], clamp: [-0.3, 0.4] };
+const TRANSCENDENTAL = new Set<UnaryOp>(['exp', 'log', 'tanh', 'sigmoid', 'powScalar', 'rsqrt']);
+
+describe('unary ops match float64', () => {
+  for (const op of Object.keys(UNARY_OPS) as UnaryOp[]) {
+    it(op, async () => {
+      for (const n of SIZES) {
+        const [lo, hi] = DOMAIN[op] ?? [-6, 6];
+        const [alpha, beta] = PARAMS[op] ?? [0, 0];
+        const x = uniform(n, n + op.length, lo, hi);
+        const got = await tidy(() => ops.unary(op, tensor(x), alpha, beta)).data();
+        const want = Array.from(x, (v) => unaryRef(op, v, alpha, beta));
+        assertClose(got, want, TRANSCENDENTAL.has(op) ? TOL.transcendental : TOL.arithmetic, `${op} n=${n}`);
+      }
+    });
+  }
+
+  it('propagates NaN and handles +-1000 without overflow to NaN', async () => {
+    const x = new Float32Array([NaN, 1000, -1000, 0]);
+    for (const op of ['tanh', 'sigmoid', 'relu', 'exp', 'abs', 'neg', 'square', 'clamp'] as UnaryOp[]) {
+      const got = await ops.unary(op, tensor(x), -1, 1).data();
+      const want = Array.from(x, (v) => unaryRef(op, v, -1, 1));
+      assertClose(got, want, TOL.transcendental, op);
+    }
+  });
+});
+
+describe('binary ops with broadcasting match float64', () => {
+  const cases: [number[], number[]][] = [
+    [[129], [129]], [[7, 127], [127]], [[3, 1, 5], [1, 7, 1]], [[513, 1], [1, 3]], [[1], [2, 3, 4]],
+    [[], [7]], [[2, 3, 4, 5, 1, 2, 1, 3], [3, 1, 5, 7, 2, 1, 3]],
+  ];
+  for (const op of Object.keys(BINARY_OPS) as BinaryOp[]) {
+    it(op, async () => {
+      for (const [as, bs] of cases) {
+        const na = as.reduce((p, d) => p * d, 1);
+        const nb = bs.reduce((p, d) => p * d, 1);
+        const positive = op === 'pow';
+        const a = uniform(na, na, positive ? 0.1 : -2, 2);
+        const b = uniform(nb, nb + 1, positive ? -2 : 0.5, 2);
+        const ref = broadcastRef(op, a, as, b, bs);
+        const y = ops.binary(op, tensor(a, as), tensor(b, bs));
+        expect(y.shape).toEqual(ref.shape);
+        assertClose(await y.data(), ref.out, op === 'pow' ? TOL.transcendental : TOL.arithmetic, `${op} ${JSON.stringify([as, bs])}`);
+      }
+    });
+  }
+
+  it('maximum/minimum propagate NaN from either side', async () => {
+    const a = tensor([NaN, 1, 2]);
+    const b = tensor([0, NaN, 3]);
+    for (const op of ['maximum', 'minimum'] as const) {
+      assertClose(await ops.binary(op, a, b).data(), [NaN, NaN, binaryRef(op, 2, 3)], TOL.exact, op);
+    }
+  });
+
+  it('names the op and both shapes when shapes do not broadcast', () => {
+    expect(() => ops.add(tensor(new Float32Array(6), [2, 3]), tensor(new Float32Array(4), [4])))
+      .toThrow('add: shapes [2, 3] and [4] do not broadcast (axis 1: 3 vs 4)');
+  });
+
+  it('rejects integer tensors with the op name and dtype', () => {
+    expect(() => ops.exp(tensor(new Int32Array([1, 2])))).toThrow('exp: expected f32 input, got i32 [2]');
+  });
+});

@@ -1,0 +1,59 @@
+// One tolerance rule for every parity test: |gpu - ref| <= atol + rtol * |ref|, with named
+// presets. NaN must match NaN and infinities must match exactly. A failure names the worst
+// element and the first mismatches with their indices.
+
+export interface Tolerance { atol: number; rtol: number }
+
+export const TOL = {
+  /** Bit-for-bit (copies, gathers, integer ops). */
+  exact: { atol: 0, rtol: 0 },
+  /** One or two f32 roundings (add, mul, affine). */
+  arithmetic: { atol: 1e-7, rtol: 1e-6 },
+  /** WGSL's exp/log/pow/tanh are specified to a few ULP, growing with |x| for exp (3 + 2|x| ULP). */
+  transcendental: { atol: 1e-6, rtol: 1e-5 },
+  /** Sums of up to ~1e5 terms of magnitude <= 1 in f32 with pairwise/tree accumulation. */
+  reduction: { atol: 1e-5, rtol: 1e-5 },
+} as const satisfies Record<string, Tolerance>;
+
+export function mismatchReport(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance): string | null {
+  if (actual.length !== expected.length) return `length ${actual.length} != expected ${expected.length}`;
+  let bad = 0;
+  let worst = -1;
+  let worstExcess = -Infinity;
+  const first: string[] = [];
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    let ok: boolean;
+    let excess: number;
+    if (Number.isNaN(e) || !Number.isFinite(e)) {
+      ok = Object.is(a, e) || (Number.isNaN(e) && Number.isNaN(a));
+      excess = ok ? 0 : Infinity;
+    } else {
+      const err = Math.abs(a - e);
+      const bound = tol.atol + tol.rtol * Math.abs(e);
+      ok = err <= bound;
+      excess = Number.isNaN(err) ? Infinity : err - bound;
+    }
+    if (!ok) {
+      bad++;
+      if (first.length < 5) first.push(`  [${i}] got ${a}, expected ${e}`);
+      if (excess > worstExcess) {
+        worstExcess = excess;
+        worst = i;
+      }
+    }
+  }
+  if (!bad) return null;
+  const a = actual[worst];
+  const e = expected[worst];
+  return `${bad} of ${expected.length} elements outside |gpu - ref| <= ${tol.atol} + ${tol.rtol} * |ref|\n` +
+    `  worst: [${worst}] got ${a}, expected ${e}, error ${Math.abs(a - e)}\n` +
+    `  first mismatches:\n${first.join('\n')}`;
+}
+
+/** Throws with a readable report when `actual` is not within `tol` of `expected`. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, label = ''): void {
+  const report = mismatchReport(actual, expected, tol);
+  if (report) throw new Error(`${label ? label + ': ' : ''}${report}`);
+}
