@@ -14,8 +14,11 @@ override WG: u32 = 256;
 
 var<workgroup> partial: array<f32, WG>;
 
+// -Infinity, read through a private variable: WGSL rejects infinities in constant expressions.
+var<private> NEG_INF_BITS: u32 = 0xff800000u;
+
 fn identity() -> f32 {
-  if (OP == 1u) { return bitcast<f32>(0xff800000u); }
+  if (OP == 1u) { return bitcast<f32>(NEG_INF_BITS); }
   return 0.0;
 }
 

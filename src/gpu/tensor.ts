@@ -11,6 +11,12 @@ export class Storage {
   constructor(readonly buffer: GPUBuffer, readonly bytes: number) {}
 }
 
+/** What src/autograd attaches to a tensor it recorded: told when that tensor is disposed, so the
+ * tape can free what it saved for a backward pass that can no longer happen. */
+export interface TapeNode {
+  outputDisposed(): void;
+}
+
 let nextId = 1;
 
 export function sizeOf(shape: Shape): number {
@@ -34,7 +40,7 @@ export class Tensor<D extends DType = DType> {
   /** Set by src/autograd: the accumulated gradient after backward(). */
   grad: Tensor<'f32'> | null = null;
   /** Set by src/autograd: the tape node that produced this tensor. */
-  node: unknown = null;
+  node: TapeNode | null = null;
   /** An optional name (parameters carry their checkpoint path here). */
   name?: string;
 
@@ -68,6 +74,7 @@ export class Tensor<D extends DType = DType> {
     if (this.disposed) return;
     this.disposed = true;
     this.engine.release(this);
+    this.node?.outputDisposed();
   }
 
   toString(): string {
