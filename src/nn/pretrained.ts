@@ -1,0 +1,52 @@
+// What every saveable BERT model shares: its config, its generator (initialisation and dropout
+// seeds), and the Hugging Face architecture name that config.json records.
+import { bertConfig, parseConfig, validateConfig, type BertConfig } from './config.ts';
+import { BertBackbone } from './bert.ts';
+import type { Module } from './module.ts';
+import { Generator } from './random.ts';
+
+export type BertArchitecture = 'BertModel' | 'BertForMaskedLM' | 'BertForSequenceClassification' | 'BertForQuestionAnswering';
+
+export interface ModelOptions {
+  /** Seed of the generator that initialises the weights and draws dropout seeds. Default 0. */
+  seed?: number;
+  /** Or a generator to share (its state is part of a training checkpoint). */
+  generator?: Generator;
+}
+
+/** A model that checkpoints save and load (src/io). */
+export interface BertPretrained extends Module {
+  readonly config: BertConfig;
+  readonly generator: Generator;
+  readonly architecture: BertArchitecture;
+  /** Path of the backbone inside the model: 'bert' for task models, '' for BertModel itself. */
+  readonly basePrefix: string;
+  /** config.json for this model (HF fields, architectures set). */
+  configJson(): BertConfig;
+}
+
+export function resolveConfig(config: BertConfig | string): BertConfig {
+  return typeof config === 'string' ? bertConfig(config) : validateConfig(parseConfig({ ...config }));
+}
+
+export function generatorFor(options: ModelOptions): Generator {
+  return options.generator ?? new Generator(options.seed ?? 0);
+}
+
+/** The bare backbone as a saveable model (HF BertModel: parameter paths without a 'bert.' prefix). */
+export class BertModel extends BertBackbone implements BertPretrained {
+  readonly architecture = 'BertModel';
+  readonly basePrefix = '';
+  readonly generator: Generator;
+
+  constructor(config: BertConfig | string, options: ModelOptions & { addPoolingLayer?: boolean } = {}) {
+    const c = resolveConfig(config);
+    const generator = generatorFor(options);
+    super(c, { generator, std: c.initializer_range, addPoolingLayer: options.addPoolingLayer });
+    this.generator = generator;
+  }
+
+  configJson(): BertConfig {
+    return { ...this.config, architectures: [this.architecture] };
+  }
+}
