@@ -110,7 +110,7 @@ export function bertForward(config: BertConfig, w: Weights, inputs: RefInputs, p
   const word = P('embeddings.word_embeddings.weight');
   const pos = P('embeddings.position_embeddings.weight');
   const type = P('embeddings.token_type_embeddings.weight');
-  let h = new Float64Array(rows * H);
+  let h: Float64Array = new Float64Array(rows * H);
   for (let b = 0; b < B; b++) {
     for (let s = 0; s < S; s++) {
       const id = inputs.inputIds[b][s];

@@ -1,0 +1,2 @@
+export { ADAMW_DEFAULTS, AdamW, defaultParamGroups, type AdamWOptions, type ParamGroup } from './adamw.ts';
+export { ConstantSchedule, LinearWarmupDecay, type LinearWarmupDecayOptions, type Schedule } from './schedule.ts';
