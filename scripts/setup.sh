@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepares a fresh Debian/Ubuntu machine to run webgpu-bert: a Vulkan driver for Dawn, then npm ci.
+# Prepares a fresh Debian/Ubuntu machine to run webgpu-bert: a Vulkan driver for Dawn, Chromium for
+# the browser test, then npm ci.
 # On a machine with a GPU and its Vulkan driver this installs nothing but the npm packages.
 #
 # Software driver, in order of preference (see README "No GPU? Software Vulkan"):
@@ -60,6 +61,12 @@ if command -v vulkaninfo >/dev/null && vulkaninfo --summary 2>/dev/null | grep -
   echo "setup: a hardware Vulkan GPU is present"
 else
   install_vulkan
+fi
+
+# Debian's Chromium runs the browser-bundle test (WebGPU on SwiftShader); playwright-core drives it.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null && command -v apt-get >/dev/null; then
+  echo "setup: installing Debian chromium for the browser test"
+  $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
 npm ci --no-audit --no-fund
