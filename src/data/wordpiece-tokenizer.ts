@@ -10,6 +10,7 @@ import { TokenSink } from './token-sink.ts';
 import { decodeWordPieces } from './wordpiece-decoder.ts';
 import { WordPieceModel, type WordPieceOptions } from './wordpiece-model.ts';
 import { Vocabulary } from './vocabulary.ts';
+import { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.ts';
 
 export interface SpecialTokenNames {
   unkToken?: string;
@@ -87,6 +88,16 @@ export class WordPieceTokenizer {
   static fromVocab(vocab: string | readonly string[] | Vocabulary, options: WordPieceTokenizerOptions = {}): WordPieceTokenizer {
     const v = vocab instanceof Vocabulary ? vocab : typeof vocab === 'string' ? Vocabulary.fromText(vocab) : new Vocabulary(vocab);
     return new WordPieceTokenizer(v, options);
+  }
+
+  /** From a Hugging Face tokenizer.json (text or parsed object) with a WordPiece model. */
+  static fromTokenizerJson(json: string | object): WordPieceTokenizer {
+    return tokenizerFromJson(json);
+  }
+
+  /** A tokenizer.json object that HF `tokenizers` loads to the same behaviour. */
+  toTokenizerJson(): object {
+    return tokenizerToJson(this);
   }
 
   /** Tokenizes one text. Offsets index the original string in UTF-16 code units. */
