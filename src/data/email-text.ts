@@ -95,7 +95,7 @@ function entityText(e: Entity, walk: Walk): string {
       const chosen = plain ?? parts.find((p) => contentType(p).type.startsWith('text/')) ?? parts[0];
       return chosen ? entityText(chosen, walk) : '';
     }
-    return parts.map((p) => entityText(p, walk)).filter((t) => t.trim() !== '').join('\n\n');
+    return parts.map((p) => entityText(p, walk).trim()).filter((t) => t !== '').join('\n\n');
   }
   if (ct.type === 'message/rfc822') return entityText(parseEntity(e.body), walk);
   if (!ct.type.startsWith('text/')) {
