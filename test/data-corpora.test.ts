@@ -76,7 +76,7 @@ describe('corpus loaders', () => {
     expect(grouped.summary.filesPerClass).toEqual({ 'easy-ham-1': 2500, 'easy-ham-2': 1400, 'hard-ham-1': 250, 'spam-1': 500, 'spam-2': 1396 });
     const first = await grouped.examples.take(1).toArray();
     expect(first[0]!.label).toBe(0);
-    expect(first[0]!.text.startsWith('Re: New Sequence Window')).toBe(true);
+    expect(first[0]!.text.startsWith('Re: New Sequences Window')).toBe(true);
   });
 
   it('Brown: 500 documents in 15 genres', async () => {
