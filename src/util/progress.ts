@@ -153,16 +153,16 @@ export function formatDuration(ms: number): string {
 
 /** 1234.5 -> '1.23k docs/s'; 0.5 -> '0.500 docs/s'. */
 export function formatRate(perSecond: number, unit: string): string {
-  return `${formatNumber(perSecond)} ${unit}/s`;
+  return `${formatNumber(perSecond, false)} ${unit}/s`;
 }
 
-function formatNumber(x: number): string {
+function formatNumber(x: number, exactIntegers = true): string {
   const a = Math.abs(x);
   if (a >= 1e9) return `${(x / 1e9).toFixed(2)}G`;
   if (a >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
   if (a >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
   if (a >= 1e3) return `${(x / 1e3).toFixed(2)}k`;
-  if (Number.isInteger(x)) return String(x);
+  if (exactIntegers && Number.isInteger(x)) return String(x);
   return a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toPrecision(3);
 }
 
