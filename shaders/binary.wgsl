@@ -45,7 +45,7 @@ fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linear_index(gid, nwg, WG);
+  let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.n) { return; }
   if (!BROADCAST) {
     y[i] = apply(a[i], b[i]);

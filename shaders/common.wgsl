@@ -5,11 +5,6 @@ fn is_nan(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 }
 
-// Linear invocation index of a 1-D launch folded into a 2-D grid of workgroups (see grid() in TS).
-fn linear_index(gid: vec3<u32>, nwg: vec3<u32>, wg: u32) -> u32 {
-  return gid.x + gid.y * nwg.x * wg;
-}
-
 // max/min that return NaN when either side is NaN (WGSL leaves that case undefined).
 fn max_nan(a: f32, b: f32) -> f32 {
   if (is_nan(a) || is_nan(b)) { return a + b; }
@@ -21,8 +16,13 @@ fn min_nan(a: f32, b: f32) -> f32 {
   return min(a, b);
 }
 
-// A quiet NaN. Read through a private variable: WGSL rejects NaN in constant expressions.
+// A quiet NaN and +Infinity. Read through private variables: WGSL rejects NaN and infinities
+// in constant expressions.
 var<private> NAN_BITS: u32 = 0x7fc00000u;
+var<private> INF_BITS: u32 = 0x7f800000u;
 fn nan_f32() -> f32 {
   return bitcast<f32>(NAN_BITS);
+}
+fn inf_f32() -> f32 {
+  return bitcast<f32>(INF_BITS);
 }

@@ -14,11 +14,8 @@ override WG: u32 = 256;
 
 var<workgroup> partial: array<f32, WG>;
 
-// -Infinity, read through a private variable: WGSL rejects infinities in constant expressions.
-var<private> NEG_INF_BITS: u32 = 0xff800000u;
-
 fn identity() -> f32 {
-  if (OP == 1u) { return bitcast<f32>(NEG_INF_BITS); }
+  if (OP == 1u) { return -inf_f32(); }
   return 0.0;
 }
 
@@ -53,7 +50,7 @@ fn rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
 @compute @workgroup_size(WG)
 fn columns(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linear_index(gid, nwg, WG);
+  let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.outer * p.inner) { return; }
   let o = i / p.inner;
   let c = i % p.inner;

@@ -69,7 +69,7 @@ fn apply(v: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linear_index(gid, nwg, WG);
+  let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.n) { return; }
   y[i] = apply(x[i]);
 }

@@ -17,3 +17,7 @@ import type { Shape, Tensor } from './gpu/tensor.ts';
 export function tensor<D extends DType = 'f32'>(values: HostArray | readonly number[], shape?: Shape, dtype?: D): Tensor<D> {
   return engine().tensor(values, shape, dtype);
 }
+
+export * from './data/index.ts';
+export { ProgressBar, formatDuration, formatRate } from './util/progress.ts';
+export { lineChart, barChart, type Series, type Bar } from './util/chart.ts';

@@ -4,6 +4,7 @@ import type { Engine } from './gpu/engine.ts';
 import { disposeEngine, hasEngine, initEngine, engine } from './gpu/runtime.ts';
 
 export * from './index.ts';
+export * from './data/index.node.ts';
 
 /** Creates (once) the process-wide engine on the best adapter Dawn finds. */
 export async function init(): Promise<Engine> {

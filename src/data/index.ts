@@ -1,0 +1,24 @@
+// Browser-safe text pipeline: tokenizers, vocabulary learning, packers, masking, datasets.
+export { WordPieceTokenizer, type WordPieceTokenizerOptions, type DecodeOptions, type SpecialTokenNames } from './wordpiece-tokenizer.ts';
+export { Encoding, toCodePointOffsets } from './encoding.ts';
+export { Vocabulary } from './vocabulary.ts';
+export { BertNormalizer, type BertNormalizerOptions } from './bert-normalizer.ts';
+export { bertPreTokenize } from './bert-pre-tokenizer.ts';
+export { WordPieceModel, type WordPieceOptions } from './wordpiece-model.ts';
+export { decodeWordPieces } from './wordpiece-decoder.ts';
+export type { AddedToken } from './added-tokens.ts';
+export { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.ts';
+export { trainWordPieceVocab, countWords, learnFromWordCounts, type TrainWordPieceOptions } from './train-wordpiece.ts';
+export { WordVectorizer, TF_STRIP_PUNCTUATION, type WordVectorizerOptions, type AdaptOptions } from './word-vectorizer.ts';
+export { MultiSegmentPacker, type MultiSegmentPackerOptions, type PackedSegments } from './multi-segment-packer.ts';
+export { StartEndPacker, type StartEndPackerOptions, type PackedSequence } from './start-end-packer.ts';
+export { truncatedLengths, type TruncationStrategy } from './truncation.ts';
+export { MaskedLMMaskGenerator, type MaskedLMMaskGeneratorOptions, type MaskedLMBatch } from './masked-lm-mask-generator.ts';
+export { Random } from './random.ts';
+export { Dataset, type ShuffleOptions } from './dataset.ts';
+export { trainTestSplit, splitDataset, splitByFraction, type SplitOptions } from './split.ts';
+export type { TextExample, TextCorpus, LoadSummary } from './text-corpus.ts';
+export { decodeUtf8, decodeWithCharset, type DecodeFallback, type DecodedText } from './text-decoding.ts';
+export { emailToText, type EmailText, type EmailTextOptions } from './email-text.ts';
+export { htmlToText } from './html-text.ts';
+export { brownToText } from './brown-text.ts';

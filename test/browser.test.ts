@@ -1,0 +1,53 @@
+// The browser bundle runs in headless Chromium on navigator.gpu (Debian's chromium, installed by
+// `npm run setup`; WebGPU there runs on SwiftShader or on lavapipe through ANGLE).
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { buildBrowser } from '../scripts/build.mjs';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+let server: Server;
+let browser: Browser;
+let url = '';
+
+beforeAll(async () => {
+  if (!CHROMIUM) throw new Error('Chromium is not installed: run `npm run setup` (installs Debian chromium for this test)');
+  const dir = mkdtempSync(join(tmpdir(), 'wgb-browser-'));
+  await buildBrowser(join(dir, 'page.js'), { entryPoints: [join(__dirname, 'browser/page.ts')], sourcemap: false });
+  const page = readFileSync(join(dir, 'page.js'));
+  server = createServer((req, res) => {
+    if (req.url === '/page.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(page);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/page.js"></script>');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+describe('browser bundle', () => {
+  it('runs kernels on navigator.gpu and matches the Node result', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => window.result !== undefined || window.error !== undefined, null, { timeout: 90_000 });
+    const error = await page.evaluate(() => window.error);
+    expect(error).toBeUndefined();
+    const result = await page.evaluate(() => window.result) as { adapter: string; sums: number[] };
+    console.log(`browser adapter: ${result.adapter}`);
+    expect(result.adapter).toMatch(/\((software|hardware); vendor /);
+    const want = [Math.exp(0.5) + Math.exp(-2) + Math.exp(6), Math.exp(2) + Math.exp(-5) + Math.exp(12)];
+    result.sums.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-5 * want[i]));
+  });
+});
