@@ -1,23 +1,26 @@
 // Differentiable row gathers (src/kernels/embedding.ts): embedding lookup and the gather of rows
 // at positions (the masked-LM head); both backward passes are deterministic scatter-adds.
+// Ids may be a GPU i32 tensor or a host Int32Array (checked on the host; see the kernel file).
 import type { Tensor } from '../gpu/tensor.ts';
-import { embedding as embeddingRaw, embeddingBackward, gatherRows as gatherRowsRaw, gatherRowsBackward } from '../kernels/embedding.ts';
-import { record } from './tape.ts';
+import { embedding as embeddingRaw, embeddingBackward, gatherRows as gatherRowsRaw, gatherRowsBackward, type Ids } from '../kernels/embedding.ts';
+import { record, type SaveContext } from './tape.ts';
+
+const keepIds = (ctx: SaveContext, ids: Ids): Ids => (ids instanceof Int32Array ? ids : ctx.save(ids));
 
 /** table (V, C) looked up at integer ids (...) -> (..., C). */
-export function embedding(table: Tensor, ids: Tensor): Tensor<'f32'> {
-  return record('embedding', [table], embeddingRaw(table, ids) as Tensor<'f32'>, ({ save }) => {
-    const sid = save(ids);
+export function embedding(table: Tensor, ids: Ids): Tensor<'f32'> {
+  return record('embedding', [table], embeddingRaw(table, ids), (ctx) => {
+    const saved = keepIds(ctx, ids);
     const vocab = table.shape[0];
-    return (dy) => [embeddingBackward(dy, sid, vocab)];
+    return (dy) => [embeddingBackward(dy, saved, vocab)];
   });
 }
 
 /** x (B, S, C) at positions (B, P) -> (B, P, C). */
-export function gatherRows(x: Tensor, positions: Tensor): Tensor<'f32'> {
-  return record('gatherRows', [x], gatherRowsRaw(x, positions) as Tensor<'f32'>, ({ save }) => {
-    const sp = save(positions);
+export function gatherRows(x: Tensor, positions: Ids): Tensor<'f32'> {
+  return record('gatherRows', [x], gatherRowsRaw(x, positions), (ctx) => {
+    const saved = keepIds(ctx, positions);
     const seq = x.shape[1];
-    return (dy) => [gatherRowsBackward(dy, sp, seq)];
+    return (dy) => [gatherRowsBackward(dy, saved, seq)];
   });
 }
