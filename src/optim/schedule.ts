@@ -13,7 +13,7 @@ export class ConstantSchedule implements Schedule {
     if (!(lr >= 0) || !Number.isFinite(lr)) throw new Error(`ConstantSchedule: lr must be a finite number >= 0, got ${lr}`);
   }
 
-  at(): number {
+  at(_step: number): number {
     return this.lr;
   }
 
