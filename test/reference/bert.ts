@@ -76,6 +76,43 @@ export function layerNorm(x: ArrayLike<number>, rows: number, c: number, g: Arra
   return y;
 }
 
+/**
+ * Multi-head attention over (B, S, heads * D) rows: softmax(q k^T / sqrt(D)) v per head, keys with
+ * mask 0 left out (HF adds finfo.min there; the same for any row with one real key).
+ */
+export function attention(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, B: number, S: number, heads: number, mask?: number[][]): Float64Array {
+  const H = q.length / (B * S);
+  const D = H / heads;
+  const ctx = new Float64Array(B * S * H);
+  const scores = new Float64Array(S);
+  for (let b = 0; b < B; b++) {
+    for (let a = 0; a < heads; a++) {
+      for (let i = 0; i < S; i++) {
+        let mx = -Infinity;
+        for (let j = 0; j < S; j++) {
+          if (mask && mask[b][j] === 0) {
+            scores[j] = -Infinity;
+            continue;
+          }
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += q[(b * S + i) * H + a * D + d] * k[(b * S + j) * H + a * D + d];
+          scores[j] = dot / Math.sqrt(D);
+          mx = Math.max(mx, scores[j]);
+        }
+        if (mx === -Infinity) continue; // every key masked: zeros
+        let z = 0;
+        for (let j = 0; j < S; j++) z += scores[j] === -Infinity ? 0 : Math.exp(scores[j] - mx);
+        for (let j = 0; j < S; j++) {
+          if (scores[j] === -Infinity) continue;
+          const p = Math.exp(scores[j] - mx) / z;
+          for (let d = 0; d < D; d++) ctx[(b * S + i) * H + a * D + d] += p * v[(b * S + j) * H + a * D + d];
+        }
+      }
+    }
+  }
+  return ctx;
+}
+
 const addInto = (a: Float64Array, b: ArrayLike<number>) => {
   for (let i = 0; i < a.length; i++) a[i] += b[i];
   return a;
@@ -103,7 +140,6 @@ export function bertForward(config: BertConfig, w: Weights, inputs: RefInputs, p
   const S = inputs.inputIds[0].length;
   const H = config.hidden_size;
   const A = config.num_attention_heads;
-  const D = H / A;
   const eps = config.layer_norm_eps;
   const rows = B * S;
 
@@ -126,32 +162,7 @@ export function bertForward(config: BertConfig, w: Weights, inputs: RefInputs, p
     const q = linear(h, rows, L('attention.self.query.weight'), L('attention.self.query.bias'), H, H);
     const k = linear(h, rows, L('attention.self.key.weight'), L('attention.self.key.bias'), H, H);
     const v = linear(h, rows, L('attention.self.value.weight'), L('attention.self.value.bias'), H, H);
-    const ctx = new Float64Array(rows * H);
-    const scores = new Float64Array(S);
-    for (let b = 0; b < B; b++) {
-      for (let a = 0; a < A; a++) {
-        for (let i = 0; i < S; i++) {
-          let mx = -Infinity;
-          for (let j = 0; j < S; j++) {
-            if (inputs.attentionMask && inputs.attentionMask[b][j] === 0) {
-              scores[j] = -Infinity;
-              continue;
-            }
-            let dot = 0;
-            for (let d = 0; d < D; d++) dot += q[(b * S + i) * H + a * D + d] * k[(b * S + j) * H + a * D + d];
-            scores[j] = dot / Math.sqrt(D);
-            mx = Math.max(mx, scores[j]);
-          }
-          let z = 0;
-          for (let j = 0; j < S; j++) z += scores[j] === -Infinity ? 0 : Math.exp(scores[j] - mx);
-          for (let j = 0; j < S; j++) {
-            if (scores[j] === -Infinity) continue;
-            const p = Math.exp(scores[j] - mx) / z;
-            for (let d = 0; d < D; d++) ctx[(b * S + i) * H + a * D + d] += p * v[(b * S + j) * H + a * D + d];
-          }
-        }
-      }
-    }
+    const ctx = attention(q, k, v, B, S, A, inputs.attentionMask);
     const attnOut = addInto(linear(ctx, rows, L('attention.output.dense.weight'), L('attention.output.dense.bias'), H, H), h);
     const a = layerNorm(attnOut, rows, H, L('attention.output.LayerNorm.weight'), L('attention.output.LayerNorm.bias'), eps);
     const inner = linear(a, rows, L('intermediate.dense.weight'), L('intermediate.dense.bias'), H, config.intermediate_size).map((x) => activation(config.hidden_act, x));

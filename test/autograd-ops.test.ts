@@ -1,0 +1,222 @@
+// The tape's rules for the fused kernels (matmul with its epilogue, attention, layerNorm, GELU,
+// softmax, cross-entropy, embedding, row gather, dropout): gradients of every input against
+// central finite differences of float64 references, on small awkward shapes.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tensor, tidyAsync, type Tensor } from '../src/node.ts';
+import * as ag from '../src/autograd/index.ts';
+import { dropout as dropoutRaw } from '../src/kernels/dropout.ts';
+import { paddingMaskToAdditive } from '../src/kernels/attention.ts';
+import { activation, attention as attentionRef, crossEntropy as crossEntropyRef, layerNorm as layerNormRef } from './reference/bert.ts';
+import { numericVjp } from './util/gradcheck.ts';
+import { gpu } from './util/gpu.ts';
+import { uniform } from './util/random.ts';
+import { TOL, assertClose, type Tolerance } from './util/tolerance.ts';
+
+beforeAll(gpu);
+
+// As in autograd.test.ts: f32 gradients (sums of at most a few dozen terms here) against float64
+// central differences.
+const GRAD: Tolerance = { atol: 1e-5, rtol: 1e-4 };
+
+const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+
+/**
+ * Checks d(sum(w * f(inputs)))/d(input) for each input against finite differences of `ref`.
+ * `f` gets GPU leaves (requiring gradients); `ref` gets float64 copies.
+ */
+async function check(
+  label: string,
+  values: Float32Array[], shapes: number[][],
+  f: (xs: Tensor[]) => Tensor,
+  ref: (xs: Float64Array[]) => ArrayLike<number>,
+  tol: Tolerance = GRAD,
+): Promise<void> {
+  const got = await tidyAsync(async () => {
+    const xs = values.map((v, i) => ag.requireGrad(tensor(v, shapes[i])));
+    const y = f(xs);
+    const w = uniform(y.size, 77, -1, 1);
+    ag.backward(ag.sum(ag.mul(y, tensor(w, y.shape))));
+    const grads = await Promise.all(xs.map((x) => x.grad!.data()));
+    ag.zeroGrad(xs);
+    return { grads, w, yShape: y.shape };
+  });
+  const want = numericVjp(ref, values, got.w);
+  want.forEach((g, i) => assertClose(got.grads[i], g, tol, `${label}: d/dinput${i}`));
+}
+
+// ------------------------------------------------------------------ matmul
+
+/** Float64 act(op(a) @ op(b) + bias) + residual with batch broadcasting. */
+function matmulRef(a: ArrayLike<number>, aShape: number[], b: ArrayLike<number>, bShape: number[], o: { transA?: boolean; transB?: boolean; bias?: ArrayLike<number>; act?: 'gelu' | 'gelu_tanh'; residual?: ArrayLike<number> }): number[] {
+  const [ar, ac] = aShape.slice(-2);
+  const [br, bc] = bShape.slice(-2);
+  const [M, K] = o.transA ? [ac, ar] : [ar, ac];
+  const N = o.transB ? br : bc;
+  const aBatch = aShape.slice(0, -2);
+  const bBatch = bShape.slice(0, -2);
+  const rank = Math.max(aBatch.length, bBatch.length);
+  const pad = (s: number[]) => [...new Array(rank - s.length).fill(1), ...s];
+  const [pa, pb] = [pad(aBatch), pad(bBatch)];
+  const batch = pa.map((d, i) => Math.max(d, pb[i]));
+  const out: number[] = [];
+  for (let n = 0; n < size(batch); n++) {
+    let rest = n;
+    let ia = 0;
+    let ib = 0;
+    for (let d = rank - 1, sa = 1, sb = 1; d >= 0; d--) {
+      const c = rest % batch[d];
+      rest = Math.floor(rest / batch[d]);
+      ia += (pa[d] === 1 ? 0 : c) * sa;
+      ib += (pb[d] === 1 ? 0 : c) * sb;
+      sa *= pa[d];
+      sb *= pb[d];
+    }
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = o.bias ? o.bias[j] : 0;
+        for (let k = 0; k < K; k++) {
+          const av = a[ia * ar * ac + (o.transA ? k * ac + i : i * ac + k)];
+          const bv = b[ib * br * bc + (o.transB ? j * bc + k : k * bc + j)];
+          s += av * bv;
+        }
+        if (o.act) s = activation(o.act === 'gelu' ? 'gelu' : 'gelu_new', s);
+        out.push(s);
+      }
+    }
+  }
+  if (o.residual) return out.map((v, i) => v + o.residual![i]);
+  return out;
+}
+
+describe('matmul rule: every transpose, broadcast batch and epilogue', () => {
+  const cases: { a: number[]; b: number[]; transA?: boolean; transB?: boolean }[] = [
+    { a: [5, 3], b: [3, 7] },
+    { a: [2, 5, 3], b: [7, 3], transB: true }, // a Linear: batched activations, shared (out, in) weight
+    { a: [2, 3, 5], b: [3, 7], transA: true },
+    { a: [3, 5], b: [2, 7, 3], transA: true, transB: true },
+    { a: [2, 1, 5, 3], b: [3, 3, 7] }, // both batched, broadcast both ways
+  ];
+  for (const c of cases) {
+    for (const epilogue of ['none', 'bias+gelu+residual', 'bias+gelu_tanh'] as const) {
+      it(`${JSON.stringify(c)} ${epilogue}`, async () => {
+        const [M, N] = [c.transA ? c.a.at(-1)! : c.a.at(-2)!, c.transB ? c.b.at(-2)! : c.b.at(-1)!];
+        const outShape = [...(c.a.length >= c.b.length ? c.a : c.b).slice(0, -2).map((d, i, arr) => {
+          const other = (c.a.length >= c.b.length ? c.b : c.a).slice(0, -2);
+          const j = i - (arr.length - other.length);
+          return j >= 0 ? Math.max(d, other[j]) : d;
+        }), M, N];
+        const act = epilogue === 'none' ? undefined : epilogue.includes('tanh') ? 'gelu_tanh' as const : 'gelu' as const;
+        const values = [uniform(size(c.a), 1), uniform(size(c.b), 2)];
+        const shapes = [c.a, c.b];
+        if (act) {
+          values.push(uniform(N, 3));
+          shapes.push([N]);
+        }
+        if (epilogue.includes('residual')) {
+          values.push(uniform(size(outShape), 4));
+          shapes.push(outShape);
+        }
+        await check(`matmul ${epilogue}`, values, shapes,
+          ([a, b, bias, residual]) => ag.matmul(a, b, { transA: c.transA, transB: c.transB, bias, activation: act, residual }),
+          ([a, b, bias, residual]) => matmulRef(a, c.a, b, c.b, { transA: c.transA, transB: c.transB, bias, act, residual }));
+      });
+    }
+  }
+
+  it('linear keeps torch\'s (out, in) weight layout', async () => {
+    await check('linear', [uniform(6, 5), uniform(12, 6), uniform(4, 7)], [[2, 3], [4, 3], [4]],
+      ([x, w, b]) => ag.linear(x, w, b),
+      ([x, w, b]) => matmulRef(x, [2, 3], w, [4, 3], { transB: true, bias: b }));
+  });
+
+  it('a frozen weight gets no gradient and the input still does', async () => {
+    const g = await tidyAsync(async () => {
+      const x = ag.requireGrad(tensor(uniform(6, 8), [2, 3]));
+      const w = tensor(uniform(12, 9), [4, 3]);
+      ag.backward(ag.sum(ag.linear(x, w)));
+      expect(w.grad).toBeNull();
+      const d = await x.grad!.data();
+      ag.zeroGrad([x]);
+      return d;
+    });
+    expect(g.length).toBe(6);
+  });
+});
+
+// ------------------------------------------------------------------ the other fused kernels
+
+describe('fused-kernel rules', () => {
+  it('layerNorm: x, gamma and beta', async () => {
+    const [R, C] = [5, 7];
+    await check('layerNorm', [uniform(R * C, 1, -2, 2), uniform(C, 2, 0.5, 1.5), uniform(C, 3)], [[R, C], [C], [C]],
+      ([x, g, b]) => ag.layerNorm(x, g, b, 1e-5),
+      ([x, g, b]) => layerNormRef(x, R, C, g, b, 1e-5));
+  });
+
+  it('gelu, exact and tanh', async () => {
+    for (const approx of ['none', 'tanh'] as const) {
+      await check(`gelu ${approx}`, [uniform(129, 4, -4, 4)], [[129]],
+        ([x]) => ag.gelu(x, approx),
+        ([x]) => Array.from(x, (v) => activation(approx === 'none' ? 'gelu' : 'gelu_new', v)));
+    }
+  });
+
+  it('softmax over the last axis', async () => {
+    await check('softmax', [uniform(3 * 9, 5, -3, 3)], [[3, 9]],
+      ([x]) => ag.softmax(x),
+      ([x]) => {
+        const out: number[] = [];
+        for (let r = 0; r < 3; r++) {
+          const row = Array.from(x.subarray(r * 9, r * 9 + 9));
+          const mx = Math.max(...row);
+          const z = row.reduce((p, v) => p + Math.exp(v - mx), 0);
+          out.push(...row.map((v) => Math.exp(v - mx) / z));
+        }
+        return out;
+      });
+  });
+
+  it('crossEntropy with weights and an ignored row, labels on the GPU or the host', async () => {
+    const [N, V] = [4, 11];
+    const labels = [3, -100, 10, 0];
+    const weights = [0.5, 1, 2, 1];
+    for (const host of [false, true]) {
+      await check('crossEntropy', [uniform(N * V, 6, -3, 3)], [[N, V]],
+        ([x]) => ag.crossEntropy(x, host ? Int32Array.from(labels) : tensor(Int32Array.from(labels), [N], 'i32'), { weights: tensor(weights) }),
+        ([x]) => [crossEntropyRef(x, V, labels, -100, weights)]);
+    }
+  });
+
+  it('embedding with repeated ids sums their gradients; gatherRows likewise', async () => {
+    const ids = [[3, 0, 3], [4, 3, 1]];
+    await check('embedding', [uniform(5 * 4, 7)], [[5, 4]],
+      ([t]) => ag.embedding(t, tensor(Int32Array.from(ids.flat()), [2, 3], 'i32')),
+      ([t]) => ids.flat().flatMap((id) => Array.from(t.subarray(id * 4, id * 4 + 4))));
+    const positions = [[2, 2], [0, 1]];
+    await check('gatherRows', [uniform(2 * 3 * 4, 8)], [[2, 3, 4]],
+      ([x]) => ag.gatherRows(x, tensor(Int32Array.from(positions.flat()), [2, 2], 'i32')),
+      ([x]) => positions.flatMap((row, b) => row.flatMap((p) => Array.from(x.subarray((b * 3 + p) * 4, (b * 3 + p) * 4 + 4)))));
+  });
+
+  it('attention: q, k and v, with a padding mask', async () => {
+    const [B, S, heads, D] = [2, 5, 2, 3];
+    const mask = [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]];
+    const shape = [B, S, heads * D];
+    await check('attention', [uniform(B * S * heads * D, 9, -1.5, 1.5), uniform(B * S * heads * D, 10, -1.5, 1.5), uniform(B * S * heads * D, 11)], [shape, shape, shape],
+      ([q, k, v]) => ag.attention(q, k, v, { heads, mask: paddingMaskToAdditive(tensor(Int32Array.from(mask.flat()), [B, S], 'i32')) }),
+      ([q, k, v]) => attentionRef(q, k, v, B, S, heads, mask));
+  });
+
+  it('dropout: the gradient is the same mask, regenerated from the seed', async () => {
+    const [x, w] = [uniform(300, 12), uniform(300, 13)];
+    const { dx, masked } = await tidyAsync(async () => {
+      const xt = ag.requireGrad(tensor(x));
+      ag.backward(ag.sum(ag.mul(ag.dropout(xt, 0.3, 1234), tensor(w))));
+      const out = { dx: await xt.grad!.data(), masked: await dropoutRaw(tensor(w), 0.3, 1234).data() };
+      ag.zeroGrad([xt]);
+      return out;
+    });
+    assertClose(dx, masked, TOL.exact, 'dropout backward = dropout of the upstream gradient');
+    expect(Array.from(dx).filter((v) => v === 0).length).toBeGreaterThan(50);
+  });
+});
