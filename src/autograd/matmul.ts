@@ -3,8 +3,7 @@
 // operands, the GELU's backward reads the saved pre-activation, the bias gradient is a column sum.
 import type { Tensor } from '../gpu/tensor.ts';
 import { geluBackward } from '../kernels/gelu.ts';
-import { matmul as matmulRaw } from '../kernels/matmul.ts';
-import { sum as sumRaw } from '../kernels/reduce.ts';
+import { matmul as matmulRaw, sumRows } from '../kernels/matmul.ts';
 import { unbroadcast } from './shape.ts';
 import { record, recording } from './tape.ts';
 
@@ -32,13 +31,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const keepPre = activation !== undefined && recording(...inputs);
   let out: Tensor<'f32'>;
   let pre: Tensor<'f32'> | null = null;
-  if (keepPre) {
-    const both = matmulRaw(a, b, { ...launch, savePreActivation: true });
-    out = both.out as Tensor<'f32'>;
-    pre = both.pre as Tensor<'f32'>;
-  } else {
-    out = matmulRaw(a, b, launch) as Tensor<'f32'>;
-  }
+  if (keepPre) ({ out, pre } = matmulRaw(a, b, { ...launch, savePreActivation: true }));
+  else out = matmulRaw(a, b, launch);
   return record('matmul', inputs, out, ({ needs, save, own }) => {
     const sa = needs[1] ? save(a) : null; // dB reads a
     const sb = needs[0] ? save(b) : null; // dA reads b
@@ -49,7 +43,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       return [
         needs[0] ? gradA(dz, sb!, a.shape, transA, transB) : null,
         needs[1] ? gradB(dz, sa!, b.shape, transA, transB) : null,
-        needs[2] ? columnSum(dz) : null,
+        needs[2] ? sumRows(dz) : null,
         needs[3] ? dy : null,
       ];
     };
@@ -67,7 +61,7 @@ function gradA(dz: Tensor, b: Tensor, aShape: readonly number[], transA: boolean
   const g = transA
     ? matmulRaw(b, dz, { transA: transB, transB: true }) //   (K, M) = op(b) @ dz^T
     : matmulRaw(dz, b, { transB: !transB }); //                (M, K) = dz @ op(b)^T
-  return unbroadcast(g as Tensor<'f32'>, aShape);
+  return unbroadcast(g, aShape);
 }
 
 function gradB(dz: Tensor, a: Tensor, bShape: readonly number[], transA: boolean, transB: boolean): Tensor<'f32'> {
@@ -75,15 +69,10 @@ function gradB(dz: Tensor, a: Tensor, bShape: readonly number[], transA: boolean
     // A weight shared by every batch row: fold the batch into the rows, one matmul straight to b's shape.
     const a2 = a.reshape([-1, a.shape[a.rank - 1]]);
     const dz2 = dz.reshape([-1, dz.shape[dz.rank - 1]]);
-    return (transB ? matmulRaw(dz2, a2, { transA: true }) : matmulRaw(a2, dz2, { transA: true })) as Tensor<'f32'>;
+    return transB ? matmulRaw(dz2, a2, { transA: true }) : matmulRaw(a2, dz2, { transA: true });
   }
   const g = transB
     ? matmulRaw(dz, a, { transA: true, transB: transA }) //    (N, K) = dz^T @ op(a)
     : matmulRaw(a, dz, { transA: !transA }); //                (K, N) = op(a)^T @ dz
-  return unbroadcast(g as Tensor<'f32'>, bShape);
-}
-
-/** (..., N) -> (N): the bias gradient. */
-function columnSum(dz: Tensor): Tensor<'f32'> {
-  return sumRaw(dz.reshape([-1, dz.shape[dz.rank - 1]]), { axis: 0 });
+  return unbroadcast(g, bShape);
 }
