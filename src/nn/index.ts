@@ -12,3 +12,4 @@ export { BertForMaskedLM, MaskedLMHead, type MaskedLMInputs, type MaskedLMOutput
 export { BertClassifier, type ClassifierInputs, type ClassifierOptions, type ClassifierOutput, type Pooling } from './classifier.ts';
 export { BertForQuestionAnswering, type PredictSpanOptions, type QuestionAnsweringInputs, type QuestionAnsweringOutput } from './question_answering.ts';
 export { bestSpans, contextTokens, type Span, type SpanOptions } from './spans.ts';
+export { bertInputs, maskedLMInputs, type HostBatch, type HostMasks } from './inputs.ts';
