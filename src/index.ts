@@ -19,5 +19,17 @@ export function tensor<D extends DType = 'f32'>(values: HostArray | readonly num
 }
 
 export * from './data/index.ts';
+
+// Training: the tape autograd (differentiable ops under `autograd`), BERT modules, AdamW,
+// safetensors and Hugging Face checkpoints (directories on disk: node.ts).
+export * as autograd from './autograd/index.ts';
+export { backward, detach, noGrad, noGradAsync, requireGrad, zeroGrad, type BackwardOptions } from './autograd/index.ts';
+export * from './nn/index.ts';
+export * from './optim/index.ts';
+export { SafetensorsError, readSafetensors, toFloat32, writeSafetensors, type SafetensorsFile, type TensorInfo, type TensorToWrite } from './io/safetensors.ts';
+export {
+  CheckpointError, checkpointFiles, configText, createModel, loadWeights, modelFromCheckpoint,
+  type LoadOptions, type LoadReport, type VocabWriter,
+} from './io/checkpoint.ts';
 export { ProgressBar, formatDuration, formatRate } from './util/progress.ts';
 export { lineChart, barChart, type Series, type Bar } from './util/chart.ts';

@@ -5,6 +5,11 @@ import { disposeEngine, hasEngine, initEngine, engine } from './gpu/runtime.ts';
 
 export * from './index.ts';
 export * from './data/index.node.ts';
+export {
+  loadCheckpoint, loadCheckpointWeights, saveCheckpoint, writeFileAtomic, writeSafetensorsFile,
+  type LoadCheckpointOptions, type LoadedCheckpoint,
+} from './io/checkpoint.node.ts';
+export { loadTrainingState, saveTrainingState, type TrainingState } from './io/training.node.ts';
 
 /** Creates (once) the process-wide engine on the best adapter Dawn finds. */
 export async function init(): Promise<Engine> {
