@@ -107,12 +107,12 @@ describe('training', () => {
       await value(trainStep(model, opt)); // a training loop reads its loss now and then; here every step
       samples.push(memory());
     }
-    // After the first step (optimizer moments allocated, pool warm) nothing grows.
-    const [warm, last] = [samples[1], samples[49]];
-    expect(last.liveTensors).toBe(warm.liveTensors);
-    expect(last.bytesInUse).toBe(warm.bytesInUse);
-    expect(last.bytesInUse + last.bytesPooled).toBe(warm.bytesInUse + warm.bytesPooled);
-    expect(last.buffersCreated).toBe(warm.buffersCreated);
+    // From the second step on (optimizer moments exist) every step holds the same tensors; the
+    // pool may still add a buffer or two while the allocation pattern settles, then nothing grows.
+    const live = samples.slice(1).map((m) => [m.liveTensors, m.bytesInUse]);
+    expect(live).toEqual(live.map(() => live[0]));
+    const pool = samples.slice(5).map((m) => [m.bytesInUse + m.bytesPooled, m.buffersCreated]);
+    expect(pool).toEqual(pool.map(() => pool[0]));
     opt.dispose();
     model.dispose();
   });
