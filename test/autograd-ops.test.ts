@@ -187,7 +187,7 @@ describe('fused-kernel rules', () => {
   });
 
   it('attention: q, k and v, with a padding mask', async () => {
-    const [B, S, heads, D] = [2, 5, 2, 3];
+    const [B, S, heads, D] = [2, 5, 2, 4];
     const mask = [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]];
     const shape = [B, S, heads * D];
     await check('attention', [uniform(B * S * heads * D, 9, -1.5, 1.5), uniform(B * S * heads * D, 10, -1.5, 1.5), uniform(B * S * heads * D, 11)], [shape, shape, shape],
