@@ -5,11 +5,11 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdamW, BertForMaskedLM, LinearWarmupDecay, backward, bertConfig, init, loadCheckpoint, memory, saveCheckpoint, shutdown, tensor, tidy } from '../src/node.ts';
+import { AdamW, BertForMaskedLM, backward, bertConfig, init, loadCheckpoint, memory, saveCheckpoint, shutdown, tensor, tidy } from '../src/node.ts';
 
 await init();
 const model = new BertForMaskedLM(bertConfig('bert-tiny', { vocab_size: 30522 }), { seed: 0 });
-const opt = new AdamW(model, { lr: new LinearWarmupDecay({ peak: 1e-4, totalSteps: 1000 }), maxGradNorm: 1 });
+const opt = new AdamW(model, { lr: 1e-3, maxGradNorm: 1 }); // or lr: new LinearWarmupDecay({ peak, totalSteps })
 const ids = (rows: number[][]) => tensor(Int32Array.from(rows.flat()), [rows.length, rows[0].length], 'i32');
 
 for (let step = 0; step < 3; step++) {
