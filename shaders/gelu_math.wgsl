@@ -1,0 +1,35 @@
+// Scalar GELU and its derivative, exact (erf) and tanh-approximated; included by shaders/gelu.wgsl
+// and by any kernel that fuses GELU into an epilogue.
+//!include erf.wgsl
+
+// gelu(x) = x * Phi(x)
+fn gelu_erf(x: f32) -> f32 {
+  return x * normal_cdf(x);
+}
+
+// d/dx gelu = Phi(x) + x * phi(x)
+fn gelu_erf_grad(x: f32) -> f32 {
+  return normal_cdf(x) + x * normal_pdf(x);
+}
+
+const GELU_K: f32 = 0.797884561;   // sqrt(2 / pi)
+const GELU_A: f32 = 0.044715;
+
+// sigmoid(2u) = (1 + tanh(u)) / 2, without overflow or cancellation for either sign of u.
+fn sigmoid2(u: f32) -> f32 {
+  let e = exp(-2.0 * abs(u));
+  let s = 1.0 / (1.0 + e);
+  return select(e * s, s, u >= 0.0);
+}
+
+// gelu_tanh(x) = x/2 (1 + tanh(k (x + a x^3))) = x * sigmoid(2 k (x + a x^3))
+fn gelu_tanh(x: f32) -> f32 {
+  return x * sigmoid2(GELU_K * (x + GELU_A * x * x * x));
+}
+
+// d/dx = s + x s (1 - s) 2k (1 + 3a x^2), s = sigmoid(2u)
+fn gelu_tanh_grad(x: f32) -> f32 {
+  let x2 = x * x;
+  let s = sigmoid2(GELU_K * x * (1.0 + GELU_A * x2));
+  return s + x * s * (1.0 - s) * (2.0 * GELU_K) * (1.0 + 3.0 * GELU_A * x2);
+}
