@@ -1,0 +1,60 @@
+// Row-wise kernels' shared layout: a workgroup of WG invocations handles WG / TPR rows with TPR
+// invocations per row. TPR = 1 (a software adapter: lavapipe runs 8 invocations as one SIMD
+// vector, and barriers are expensive there) reduces a row in registers with no barrier; TPR > 1
+// (a GPU) reduces it with a tree in workgroup memory. Rows past the end still take part in the
+// barriers, so every reduction is called from uniform control flow.
+// Included by layernorm.wgsl, softmax.wgsl and cross_entropy.wgsl; they declare the `rows` uniform
+// access through row_count() and the workgroup grid through row_base().
+
+override WG: u32 = 64;    // invocations per workgroup, a power of two
+override TPR: u32 = 64;   // invocations per row: a power of two dividing WG
+
+var<workgroup> red: array<vec2<f32>, WG>;
+var<workgroup> red_max: array<f32, WG>;
+
+// The row handled by this invocation and its lane within the row.
+fn row_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.x + wid.y * nwg.x) * (WG / TPR) + lid / TPR;
+}
+
+fn lane_of(lid: u32) -> u32 {
+  return lid % TPR;
+}
+
+// Sum of v over the TPR invocations of a row; each of them gets the result.
+fn row_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
+  if (TPR == 1u) { return v; }
+  red[lid] = v;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
+    if (lane < s) { red[lid] = red[lid] + red[lid + s]; }
+    workgroupBarrier();
+  }
+  let r = red[lid - lane];
+  workgroupBarrier();
+  return r;
+}
+
+fn row_sum(lid: u32, v: f32) -> f32 {
+  return row_sum2(lid, vec2<f32>(v, 0.0)).x;
+}
+
+// Max of v over the row's invocations, NaN if any is NaN.
+fn row_max(lid: u32, v: f32) -> f32 {
+  if (TPR == 1u) { return v; }
+  red_max[lid] = v;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
+    if (lane < s) { red_max[lid] = max_nan(red_max[lid], red_max[lid + s]); }
+    workgroupBarrier();
+  }
+  let r = red_max[lid - lane];
+  workgroupBarrier();
+  return r;
+}
+
+fn hsum(v: vec4<f32>) -> f32 {
+  return (v.x + v.y) + (v.z + v.w);
+}
