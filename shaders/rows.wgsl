@@ -58,3 +58,13 @@ fn row_max(lid: u32, v: f32) -> f32 {
 fn hsum(v: vec4<f32>) -> f32 {
   return (v.x + v.y) + (v.z + v.w);
 }
+
+// -inf, read through a private variable: WGSL rejects infinities in constant expressions.
+var<private> NEG_INF_BITS: u32 = 0xff800000u;
+fn neg_inf_f32() -> f32 {
+  return bitcast<f32>(NEG_INF_BITS);
+}
+
+fn is_neg_inf(v: f32) -> bool {
+  return bitcast<u32>(v) == 0xff800000u;
+}

@@ -1,0 +1,148 @@
+// Sparse softmax cross-entropy over logits (N, V) with integer labels (N), fused: no softmax is
+// ever stored.
+//   forward:   per row (TPR invocations, shaders/rows.wgsl) lse = m + log(sum exp(x - m)),
+//              loss_i = lse - x[label]; writes lse (N) and (w_i * loss_i, w_i) to rowloss (N, 2).
+//   reduce:    one workgroup sums rowloss in a fixed order: loss = sum(w loss) / sum(w), 0 when
+//              sum(w) == 0 (every row ignored, or weights zero) — never NaN from that.
+//   scale:     one workgroup: scale = dLoss / sum(w) (0 when sum(w) == 0), for the backward.
+//   backward:  dlogits = (exp(x - lse) - onehot(label)) * w_i * scale, straight from the saved lse.
+// Rows whose label is IGNORE have weight 0, loss 0 and zero gradient. A label outside [0, V) that
+// is not IGNORE makes that row's loss NaN (so the mean is NaN) and its gradient row NaN: the
+// GPU-side signal of a bad label when the host never saw the labels.
+//!include common.wgsl
+//!include rows.wgsl
+
+struct Params {
+  rows: u32,
+  V: u32,
+  ignore_index: i32,
+  dloss: f32,       // backward: dLoss when no dloss tensor is bound (HAS_DLOSS = false)
+}
+@group(0) @binding(0) var<uniform> p: Params;
+
+override HAS_WEIGHTS: bool = false;
+override HAS_DLOSS: bool = false;
+
+@group(0) @binding(1) var<storage, read> logits: array<f32>;          // (N, V)
+@group(0) @binding(2) var<storage, read> labels: array<i32>;          // (N)
+// (N) per-row weights; when HAS_WEIGHTS is false the launcher binds `labels` here and it is never read.
+@group(0) @binding(3) var<storage, read> weights: array<f32>;
+
+
+// (weight, label is in range) for a row; an ignored row has weight 0.
+fn row_weight(row: u32) -> vec2<f32> {
+  let label = labels[row];
+  if (label == p.ignore_index) { return vec2<f32>(0.0, 1.0); }
+  var w = 1.0;
+  if (HAS_WEIGHTS) { w = weights[row]; }
+  let ok = label >= 0 && u32(label) < p.V;
+  return vec2<f32>(w, select(0.0, 1.0, ok));
+}
+
+// ---------------------------------------------------------------- forward
+
+@group(0) @binding(4) var<storage, read_write> lse: array<f32>;       // (N)
+@group(0) @binding(5) var<storage, read_write> rowloss: array<f32>;   // (N, 2): w * loss, w
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+  let row = row_index(wid, nwg, lid);
+  let lane = lane_of(lid);
+  let valid = row < p.rows;
+  let n = select(0u, p.V, valid);
+  let base = row * p.V;
+  var m = neg_inf_f32();
+  for (var c = lane; c < n; c += TPR) { m = max_nan(m, logits[base + c]); }
+  m = row_max(lid, m);
+  var s = 0.0;
+  for (var c = lane; c < n; c += TPR) { s += exp(logits[base + c] - m); }
+  s = row_sum(lid, s);
+  if (lane != 0u || !valid) { return; }
+  let l = m + log(s);
+  lse[row] = l;
+  let label = labels[row];
+  let wo = row_weight(row);
+  if (label == p.ignore_index) {
+    rowloss[2u * row] = 0.0;
+    rowloss[2u * row + 1u] = 0.0;
+    return;
+  }
+  var li = nan_f32();   // (not named `loss`: wgsl_reflect would take it for the binding)
+  if (wo.y > 0.0) { li = l - logits[base + u32(label)]; }
+  rowloss[2u * row] = wo.x * li;
+  rowloss[2u * row + 1u] = wo.x;
+}
+
+// ---------------------------------------------------------------- reduce, scale
+
+override RWG: u32 = 256;   // the reduction workgroup, a power of two
+var<workgroup> rsum: array<vec2<f32>, RWG>;
+
+@group(0) @binding(6) var<storage, read> rowloss_in: array<f32>;     // (N, 2)
+@group(0) @binding(7) var<storage, read_write> loss: array<f32>;     // [] the mean loss
+
+// Sums v over the workgroup in a fixed tree; every invocation gets the result.
+fn wg_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
+  rsum[lid] = v;
+  workgroupBarrier();
+  for (var s = RWG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) { rsum[lid] = rsum[lid] + rsum[lid + s]; }
+    workgroupBarrier();
+  }
+  return rsum[0];
+}
+
+@compute @workgroup_size(RWG)
+fn reduce(@builtin(local_invocation_index) lid: u32) {
+  var acc = vec2<f32>();
+  for (var r = lid; r < p.rows; r += RWG) {
+    acc += vec2<f32>(rowloss_in[2u * r], rowloss_in[2u * r + 1u]);
+  }
+  let t = wg_sum2(lid, acc);
+  if (lid == 0u) { loss[0] = select(0.0, t.x / t.y, t.y != 0.0); }
+}
+
+@group(0) @binding(8) var<storage, read> dloss_t: array<f32>;        // [] (HAS_DLOSS)
+@group(0) @binding(9) var<storage, read_write> scale: array<f32>;    // [1]
+
+@compute @workgroup_size(RWG)
+fn scale_from_weights(@builtin(local_invocation_index) lid: u32) {
+  var acc = 0.0;
+  for (var r = lid; r < p.rows; r += RWG) { acc += row_weight(r).x; }
+  let t = wg_sum2(lid, vec2<f32>(acc, 0.0)).x;
+  if (lid == 0u) {
+    var d = p.dloss;
+    if (HAS_DLOSS) { d = dloss_t[0]; }
+    scale[0] = select(0.0, d / t, t != 0.0);
+  }
+}
+
+// ---------------------------------------------------------------- backward
+
+@group(0) @binding(10) var<storage, read> saved_lse: array<f32>;     // (N)
+@group(0) @binding(11) var<storage, read> scale_in: array<f32>;      // [1]
+@group(0) @binding(12) var<storage, read_write> dlogits: array<f32>; // (N, V)
+
+@compute @workgroup_size(WG)
+fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+            @builtin(local_invocation_index) lid: u32) {
+  let row = row_index(wid, nwg, lid);
+  if (row >= p.rows) { return; }   // no reductions below
+  let lane = lane_of(lid);
+  let base = row * p.V;
+  let label = labels[row];
+  let wo = row_weight(row);
+  if (label == p.ignore_index) {
+    for (var c = lane; c < p.V; c += TPR) { dlogits[base + c] = 0.0; }
+    return;
+  }
+  var k = wo.x * scale_in[0];
+  if (wo.y == 0.0) { k = nan_f32(); }
+  let l = saved_lse[row];
+  let tgt = u32(label);
+  for (var c = lane; c < p.V; c += TPR) {
+    let sm = exp(logits[base + c] - l);
+    dlogits[base + c] = (sm - select(0.0, 1.0, c == tgt)) * k;
+  }
+}

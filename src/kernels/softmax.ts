@@ -1,0 +1,57 @@
+// Softmax over the last axis and its backward (shaders/softmax.wgsl).
+import { OpError, shapeStr } from '../gpu/errors.ts';
+import { Kernel } from '../gpu/kernel.ts';
+import { engine } from '../gpu/runtime.ts';
+import type { Tensor } from '../gpu/tensor.ts';
+import { rowGroups, rowLayout, type RowLayout } from './launch.ts';
+import { expectDType } from './shape.ts';
+
+const forwardKernel = new Kernel({ shader: 'softmax', entry: 'forward' });
+const backwardKernel = new Kernel({ shader: 'softmax', entry: 'backward' });
+
+function rowsOf(op: string, x: Tensor): { rows: number; C: number } {
+  if (x.rank < 1) throw new OpError(op, `expected at least one axis, got shape ${shapeStr(x.shape)}`);
+  const C = x.shape[x.rank - 1];
+  return { rows: C === 0 ? 0 : x.size / C, C };
+}
+
+/**
+ * softmax(x) over the last axis; (..., C) -> (..., C). A row that is entirely -inf gives zeros;
+ * a NaN anywhere in a row makes that row NaN. `layout` forces a launch layout (tests).
+ */
+export function softmax(x: Tensor, layout?: Partial<RowLayout>): Tensor<'f32'> {
+  expectDType('softmax', x, 'f32');
+  const { rows, C } = rowsOf('softmax', x);
+  const e = engine();
+  const y = e.empty(x.shape, 'f32');
+  if (rows === 0) return y;
+  const l = rowLayout(C, layout);
+  e.run(forwardKernel, {
+    bindings: { x, y },
+    uniforms: { rows, C },
+    overrides: { WG: l.wg, TPR: l.tpr },
+    workgroups: rowGroups(rows, l),
+  });
+  return y;
+}
+
+/** dx = y * (dy - sum(dy * y)) over the last axis, from dy and the forward's output y, both (..., C). */
+export function softmaxBackward(dy: Tensor, y: Tensor, layout?: Partial<RowLayout>): Tensor<'f32'> {
+  expectDType('softmaxBackward', dy, 'f32');
+  expectDType('softmaxBackward', y, 'f32');
+  if (dy.rank !== y.rank || dy.shape.some((d, i) => d !== y.shape[i])) {
+    throw new OpError('softmaxBackward', `dy ${shapeStr(dy.shape)} and y ${shapeStr(y.shape)} must have the same shape`);
+  }
+  const { rows, C } = rowsOf('softmaxBackward', y);
+  const e = engine();
+  const dx = e.empty(y.shape, 'f32');
+  if (rows === 0) return dx;
+  const l = rowLayout(C, layout);
+  e.run(backwardKernel, {
+    bindings: { dy, saved_y: y, dx },
+    uniforms: { rows, C },
+    overrides: { WG: l.wg, TPR: l.tpr },
+    workgroups: rowGroups(rows, l),
+  });
+  return dx;
+}
