@@ -22,6 +22,7 @@ struct Params {
 
 override HAS_WEIGHTS: bool = false;
 override HAS_DLOSS: bool = false;
+override CHUNK: u32 = 256;   // elements per invocation per chunk of the online log-sum-exp
 
 @group(0) @binding(1) var<storage, read> logits: array<f32>;          // (N, V)
 @group(0) @binding(2) var<storage, read> labels: array<i32>;          // (N)
@@ -52,12 +53,26 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let valid = row < p.rows;
   let n = select(0u, p.V, valid);
   let base = row * p.V;
+  // Online log-sum-exp over chunks that stay in L1: each chunk's max, then its exp-sum against the
+  // running max; the running sum is rescaled once per chunk, so one exp per element, and the row
+  // is read from memory once.
   var m = neg_inf_f32();
-  for (var c = lane; c < n; c += TPR) { m = max_nan(m, logits[base + c]); }
-  m = row_max(lid, m);
   var s = 0.0;
-  for (var c = lane; c < n; c += TPR) { s += exp(logits[base + c] - m); }
-  s = row_sum(lid, s);
+  for (var c0 = 0u; c0 < n; c0 += CHUNK * TPR) {
+    let c1 = min(n, c0 + CHUNK * TPR);
+    var cm = m;
+    for (var c = c0 + lane; c < c1; c += TPR) { cm = max_nan(cm, logits[base + c]); }
+    var cs = 0.0;
+    if (!is_neg_inf(cm)) {
+      for (var c = c0 + lane; c < c1; c += TPR) { cs += exp(logits[base + c] - cm); }
+    }
+    s = select(s * exp(m - cm), 0.0, s == 0.0) + cs;
+    m = cm;
+  }
+  // Combine the row's lanes: the max of their maxima, their sums rescaled to it.
+  let rm = row_max(lid, m);
+  s = row_sum(lid, select(s * exp(m - rm), 0.0, s == 0.0));
+  m = rm;
   if (lane != 0u || !valid) { return; }
   let l = m + log(s);
   lse[row] = l;

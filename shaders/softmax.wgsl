@@ -1,13 +1,15 @@
 // Softmax over the last axis of x (rows, C), numerically stable, and its backward
 // dx = y * (dy - sum(dy * y)). TPR invocations per row (shaders/rows.wgsl).
-// Three passes over the row: its max m (NaN if any element is NaN), s = sum exp(x - m), and
-// y = exp(x - m) / s; the row is re-read from cache. A row whose max is -inf (every element
+// The row's max m (NaN if any element is NaN) and s = sum exp(x - m) in one online pass over
+// chunks, then y = exp(x - m) / s. A row whose max is -inf (every element
 // -inf: fully masked) gives zeros, not NaN; a NaN anywhere in a row makes the whole row NaN.
 //!include common.wgsl
 //!include rows.wgsl
 
 struct Params { rows: u32, C: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
+
+override CHUNK: u32 = 256;   // elements per invocation per chunk of the online max / exp-sum
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;          // (rows, C)
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;    // (rows, C)
@@ -20,12 +22,24 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let lane = lane_of(lid);
   let n = select(0u, p.C, row < p.rows);
   let base = row * p.C;
+  // Online max and exp-sum over chunks that stay in L1 (as in cross_entropy.wgsl): one exp per
+  // element, the row read from memory once before the output pass.
   var m = neg_inf_f32();
-  for (var c = lane; c < n; c += TPR) { m = max_nan(m, x[base + c]); }
-  m = row_max(lid, m);
   var s = 0.0;
-  for (var c = lane; c < n; c += TPR) { s += exp(x[base + c] - m); }
-  s = row_sum(lid, s);
+  for (var c0 = 0u; c0 < n; c0 += CHUNK * TPR) {
+    let c1 = min(n, c0 + CHUNK * TPR);
+    var cm = m;
+    for (var c = c0 + lane; c < c1; c += TPR) { cm = max_nan(cm, x[base + c]); }
+    var cs = 0.0;
+    if (!is_neg_inf(cm)) {
+      for (var c = c0 + lane; c < c1; c += TPR) { cs += exp(x[base + c] - cm); }
+    }
+    s = select(s * exp(m - cm), 0.0, s == 0.0) + cs;
+    m = cm;
+  }
+  let rm = row_max(lid, m);
+  s = row_sum(lid, select(s * exp(m - rm), 0.0, s == 0.0));
+  m = rm;
   if (is_neg_inf(m)) {
     for (var c = lane; c < n; c += TPR) { y[base + c] = 0.0; }
     return;
