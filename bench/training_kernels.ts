@@ -5,6 +5,9 @@
 // Every case is checked before it is timed. GPU times come from timestamp queries; wall times
 // (launch + wait) are the common measure against tfjs. Medians after warm-up.
 import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { engine, init, shutdown } from '../src/node.ts';
 import { Kernel } from '../src/gpu/kernel.ts';
 import { setShaderLoader } from '../src/gpu/shaders.ts';
@@ -14,9 +17,10 @@ import type { Tensor } from '../src/gpu/tensor.ts';
 import type { BenchCase } from './bench_case.ts';
 
 const args = process.argv.slice(2);
-const filter = args.find((a) => !a.startsWith('--') && !/\.json$/.test(a)) ?? '';
+const jsonAt = args.indexOf('--json');
+const jsonOut = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+const filter = args.find((a, i) => !a.startsWith('--') && i !== jsonAt + 1) ?? '';
 const withTfjs = !args.includes('--no-tfjs');
-const jsonOut = args[args.indexOf('--json') + 1];
 const REPS = Number(process.env.BENCH_REPS ?? 7);
 
 const modules = ['layernorm', 'gelu', 'softmax', 'cross_entropy', 'embedding', 'adamw'];
@@ -74,13 +78,25 @@ async function copyPeers(bytes: number): Promise<{ copy: number; copyVec4: numbe
 }
 
 type TF = typeof import('@tensorflow/tfjs-core');
+
+/**
+ * tfjs-core's Node bundle registers no gradients, and its ESM gradient files use extensionless
+ * imports Node cannot resolve: esbuild bundles them once into a temp file. Gradients live in a
+ * registry on the global object, so they reach the tfjs-core instance the benchmark uses.
+ */
+async function tfjsGradients(): Promise<string> {
+  const { build } = await import('esbuild');
+  const out = join(tmpdir(), 'webgpu-bert-tfjs-gradients.mjs');
+  await build({ entryPoints: ['@tensorflow/tfjs-core/dist/register_all_gradients.js'], bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'error' });
+  return pathToFileURL(out).href;
+}
 let tf: TF | null = null;
 if (withTfjs) {
   const dawn = (await import('webgpu')) as unknown as { create(f: string[]): GPU; globals: object };
   Object.assign(globalThis, dawn.globals);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true });
   tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  await import(await tfjsGradients());
   await import('@tensorflow/tfjs-backend-webgpu');
   await import('@tensorflow/tfjs-backend-wasm');
 }

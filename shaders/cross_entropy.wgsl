@@ -51,8 +51,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let row = row_index(wid, nwg, lid);
   let lane = lane_of(lid);
   let valid = row < p.rows;
-  let n = select(0u, p.V, valid);
-  let base = row * p.V;
+  let n = p.V;
+  let base = min(row, p.rows - 1u) * p.V;   // rows past the end redo the last row, store nothing
   // Online log-sum-exp over chunks that stay in L1: each chunk's max, then its exp-sum against the
   // running max; the running sum is rescaled once per chunk, so one exp per element, and the row
   // is read from memory once.

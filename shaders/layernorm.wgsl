@@ -34,8 +34,9 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
            @builtin(local_invocation_index) lid: u32) {
   let row = row_index(wid, nwg, lid);
   let lane = lane_of(lid);
-  let n = select(0u, p.C, row < p.rows);   // rows past the end read nothing but join the reductions
-  let base = row * p.C;
+  let valid = row < p.rows;
+  let n = p.C;
+  let base = min(row, p.rows - 1u) * p.C;   // see rows.wgsl: rows past the end redo the last row, store nothing
   var s = 0.0;
   for (var c = lane; c < n; c += TPR) { s += x[base + c]; }
   let mu = row_sum(lid, s) / f32(p.C);
@@ -45,10 +46,12 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     q += d * d;
   }
   let r = inverseSqrt(row_sum(lid, q) / f32(p.C) + p.eps);
-  for (var c = lane; c < n; c += TPR) {
-    y[base + c] = (x[base + c] - mu) * r * gamma[c] + beta[c];
+  if (valid) {
+    for (var c = lane; c < n; c += TPR) {
+      y[base + c] = (x[base + c] - mu) * r * gamma[c] + beta[c];
+    }
   }
-  if (lane == 0u && row < p.rows) {
+  if (lane == 0u && valid) {
     mean[row] = mu;
     rstd[row] = r;
   }
@@ -65,8 +68,9 @@ fn forward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let row = row_index(wid, nwg, lid);
   let lane = lane_of(lid);
   let C4 = p.C / 4u;
-  let n = select(0u, C4, row < p.rows);
-  let base = row * C4;
+  let valid = row < p.rows;
+  let n = C4;
+  let base = min(row, p.rows - 1u) * C4;
   var s = vec4<f32>();
   for (var c = lane; c < n; c += TPR) { s += x4[base + c]; }
   let mu = row_sum(lid, hsum(s)) / f32(p.C);
@@ -76,10 +80,12 @@ fn forward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
     q += d * d;
   }
   let r = inverseSqrt(row_sum(lid, hsum(q)) / f32(p.C) + p.eps);
-  for (var c = lane; c < n; c += TPR) {
-    y4[base + c] = (x4[base + c] - mu) * r * gamma4[c] + beta4[c];
+  if (valid) {
+    for (var c = lane; c < n; c += TPR) {
+      y4[base + c] = (x4[base + c] - mu) * r * gamma4[c] + beta4[c];
+    }
   }
-  if (lane == 0u && row < p.rows) {
+  if (lane == 0u && valid) {
     mean[row] = mu;
     rstd[row] = r;
   }
@@ -98,16 +104,18 @@ fn backward_dx(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   let row = row_index(wid, nwg, lid);
   let lane = lane_of(lid);
   let valid = row < p.rows;
-  let n = select(0u, p.C, valid);
-  let base = row * p.C;
-  let mu = select(0.0, saved_mean[min(row, p.rows - 1u)], valid);
-  let rs = select(0.0, saved_rstd[min(row, p.rows - 1u)], valid);
+  let rc = min(row, p.rows - 1u);
+  let n = p.C;
+  let base = rc * p.C;
+  let mu = saved_mean[rc];
+  let rs = saved_rstd[rc];
   var a = vec2<f32>();
   for (var c = lane; c < n; c += TPR) {
     let g = dy[base + c] * gamma[c];
     a += vec2<f32>(g, g * (x[base + c] - mu) * rs);
   }
   let m = row_sum2(lid, a) / f32(p.C);
+  if (!valid) { return; }
   for (var c = lane; c < n; c += TPR) {
     let xhat = (x[base + c] - mu) * rs;
     dx[base + c] = rs * (dy[base + c] * gamma[c] - m.x - xhat * m.y);
@@ -123,11 +131,12 @@ fn backward_dx_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   let row = row_index(wid, nwg, lid);
   let lane = lane_of(lid);
   let valid = row < p.rows;
+  let rc = min(row, p.rows - 1u);
   let C4 = p.C / 4u;
-  let n = select(0u, C4, valid);
-  let base = row * C4;
-  let mu = select(0.0, saved_mean[min(row, p.rows - 1u)], valid);
-  let rs = select(0.0, saved_rstd[min(row, p.rows - 1u)], valid);
+  let n = C4;
+  let base = rc * C4;
+  let mu = saved_mean[rc];
+  let rs = saved_rstd[rc];
   var a = vec4<f32>();
   var b = vec4<f32>();
   for (var c = lane; c < n; c += TPR) {
@@ -136,6 +145,7 @@ fn backward_dx_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
     b += g * (x4[base + c] - mu) * rs;
   }
   let m = row_sum2(lid, vec2<f32>(hsum(a), hsum(b))) / f32(p.C);
+  if (!valid) { return; }
   for (var c = lane; c < n; c += TPR) {
     let xhat = (x4[base + c] - mu) * rs;
     dx4[base + c] = rs * (dy4[base + c] * gamma4[c] - m.x - xhat * m.y);

@@ -20,8 +20,9 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
            @builtin(local_invocation_index) lid: u32) {
   let row = row_index(wid, nwg, lid);
   let lane = lane_of(lid);
-  let n = select(0u, p.C, row < p.rows);
-  let base = row * p.C;
+  let valid = row < p.rows;
+  let n = p.C;
+  let base = min(row, p.rows - 1u) * p.C;   // rows past the end redo the last row, store nothing
   // Online max and exp-sum over chunks that stay in L1 (as in cross_entropy.wgsl): one exp per
   // element, the row read from memory once before the output pass.
   var m = neg_inf_f32();
@@ -40,6 +41,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let rm = row_max(lid, m);
   s = row_sum(lid, select(s * exp(m - rm), 0.0, s == 0.0));
   m = rm;
+  if (!valid) { return; }
   if (is_neg_inf(m)) {
     for (var c = lane; c < n; c += TPR) { y[base + c] = 0.0; }
     return;
@@ -57,10 +59,12 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
             @builtin(local_invocation_index) lid: u32) {
   let row = row_index(wid, nwg, lid);
   let lane = lane_of(lid);
-  let n = select(0u, p.C, row < p.rows);
-  let base = row * p.C;
+  let valid = row < p.rows;
+  let n = p.C;
+  let base = min(row, p.rows - 1u) * p.C;
   var d = 0.0;
   for (var c = lane; c < n; c += TPR) { d += dy[base + c] * saved_y[base + c]; }
   d = row_sum(lid, d);
+  if (!valid) { return; }
   for (var c = lane; c < n; c += TPR) { dx[base + c] = saved_y[base + c] * (dy[base + c] - d); }
 }
