@@ -1,6 +1,6 @@
 // Sparse softmax cross-entropy over logits (N, V) with integer labels (N), fused: no softmax is
 // ever stored.
-//   forward:   per row (TPR invocations, shaders/rows.wgsl) lse = m + log(sum exp(x - m)),
+//   forward:   per row (TPR invocations, shaders/rows.wgsl; vec4 loads) lse = m + log(sum exp(x - m)),
 //              loss_i = lse - x[label]; writes lse (N) and (w_i * loss_i, w_i) to rowloss (N, 2).
 //   reduce:    one workgroup sums rowloss in a fixed order: loss = sum(w loss) / sum(w), 0 when
 //              sum(w) == 0 (every row ignored, or weights zero) — never NaN from that.
@@ -44,6 +44,12 @@ fn row_weight(row: u32) -> vec2<f32> {
 
 @group(0) @binding(4) var<storage, read_write> lse: array<f32>;       // (N)
 @group(0) @binding(5) var<storage, read_write> rowloss: array<f32>;   // (N, 2): w * loss, w
+@group(0) @binding(13) var<storage, read> logits4: array<vec4<f32>>;  // the logits buffer, whole, as vec4s
+
+// Column of the e-th edge element of a row: the head [0, head), then the tail from `tail`.
+fn edge_col(e: u32, head: u32, tail: u32) -> u32 {
+  return select(tail + e - head, e, e < head);
+}
 
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -55,18 +61,29 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let base = min(row, p.rows - 1u) * p.V;   // rows past the end redo the last row, store nothing
   // Online log-sum-exp over chunks that stay in L1: each chunk's max, then its exp-sum against the
   // running max; the running sum is rescaled once per chunk, so one exp per element, and the row
-  // is read from memory once.
+  // is read from memory once. A row starts at any alignment (V % 4 != 0, e.g. 30522), so it is
+  // read as a scalar head up to the first 16-byte boundary, a body of vec4s and a scalar tail.
+  let head = min(n, (4u - base % 4u) % 4u);
+  let body = (n - head) / 4u;          // vec4s
+  let b4 = (base + head) / 4u;
+  let tail = head + 4u * body;         // first element of the tail, within the row
+  let edges = head + (n - tail);       // at most 6 scalars, taken as the first chunk
   var m = neg_inf_f32();
+  for (var e = lane; e < edges; e += TPR) { m = max_nan(m, logits[base + edge_col(e, head, tail)]); }
   var s = 0.0;
-  for (var c0 = 0u; c0 < n; c0 += CHUNK * TPR) {
-    let c1 = min(n, c0 + CHUNK * TPR);
-    var cm = m;
-    for (var c = c0 + lane; c < c1; c += TPR) { cm = max_nan(cm, logits[base + c]); }
-    var cs = 0.0;
+  if (!is_neg_inf(m)) {
+    for (var e = lane; e < edges; e += TPR) { s += exp(logits[base + edge_col(e, head, tail)] - m); }
+  }
+  for (var k0 = 0u; k0 < body; k0 += CHUNK * TPR) {
+    let k1 = min(body, k0 + CHUNK * TPR);
+    var cm4 = vec4<f32>(m);
+    for (var k = k0 + lane; k < k1; k += TPR) { cm4 = max_nan4(cm4, logits4[b4 + k]); }
+    let cm = max_nan(max_nan(cm4.x, cm4.y), max_nan(cm4.z, cm4.w));
+    var cs = vec4<f32>();
     if (!is_neg_inf(cm)) {
-      for (var c = c0 + lane; c < c1; c += TPR) { cs += exp(logits[base + c] - cm); }
+      for (var k = k0 + lane; k < k1; k += TPR) { cs += exp(logits4[b4 + k] - cm); }
     }
-    s = select(s * exp(m - cm), 0.0, s == 0.0) + cs;
+    s = select(s * exp(m - cm), 0.0, s == 0.0) + hsum(cs);
     m = cm;
   }
   // Combine the row's lanes: the max of their maxima, their sums rescaled to it.

@@ -68,3 +68,11 @@ fn neg_inf_f32() -> f32 {
 fn is_neg_inf(v: f32) -> bool {
   return bitcast<u32>(v) == 0xff800000u;
 }
+
+// Componentwise max that is NaN where either side is NaN.
+fn max_nan4(a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
+  let abs_bits = vec4<u32>(0x7fffffffu);
+  let inf_bits = vec4<u32>(0x7f800000u);
+  let either = ((bitcast<vec4<u32>>(a) & abs_bits) > inf_bits) | ((bitcast<vec4<u32>>(b) & abs_bits) > inf_bits);
+  return select(max(a, b), a + b, either);
+}

@@ -91,7 +91,8 @@ export function sparseCrossEntropy(logits: Tensor, labels: Labels, opts: CrossEn
     if (c.V === 0) throw new OpError('sparseCrossEntropy', `logits ${shapeStr(logits.shape)} have no classes`);
     const l = rowLayout(c.V, opts.layout);
     e.run(forwardKernel, {
-      bindings: { ...bindings, logits, lse, rowloss },
+      // logits4 views the whole buffer (a multiple of 16 bytes) so even a tiny tensor binds as vec4s.
+      bindings: { ...bindings, logits, logits4: logits.buffer, lse, rowloss },
       uniforms,
       overrides: { ...overrides, WG: l.wg, TPR: l.tpr },
       workgroups: rowGroups(c.N, l),
