@@ -11,7 +11,6 @@
 // GPU-side signal of a bad label when the host never saw the labels.
 //!include common.wgsl
 //!include rows.wgsl
-//!include exp_fast.wgsl
 
 struct Params {
   rows: u32,
@@ -73,7 +72,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   for (var e = lane; e < edges; e += TPR) { m = max_nan(m, logits[base + edge_col(e, head, tail)]); }
   var s = 0.0;
   if (!is_neg_inf(m)) {
-    for (var e = lane; e < edges; e += TPR) { s += exp_fast(logits[base + edge_col(e, head, tail)] - m); }
+    for (var e = lane; e < edges; e += TPR) { s += exp(logits[base + edge_col(e, head, tail)] - m); }
   }
   for (var k0 = 0u; k0 < body; k0 += CHUNK * TPR) {
     let k1 = min(body, k0 + CHUNK * TPR);
@@ -82,14 +81,14 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     let cm = max_nan(max_nan(cm4.x, cm4.y), max_nan(cm4.z, cm4.w));
     var cs = vec4<f32>();
     if (!is_neg_inf(cm)) {
-      for (var k = k0 + lane; k < k1; k += TPR) { cs += exp_fast4(logits4[b4 + k] - cm); }
+      for (var k = k0 + lane; k < k1; k += TPR) { cs += exp(logits4[b4 + k] - cm); }
     }
-    s = select(s * exp_fast(m - cm), 0.0, s == 0.0) + hsum(cs);
+    s = select(s * exp(m - cm), 0.0, s == 0.0) + hsum(cs);
     m = cm;
   }
   // Combine the row's lanes: the max of their maxima, their sums rescaled to it.
   let rm = row_max(lid, m);
-  s = row_sum(lid, select(s * exp_fast(m - rm), 0.0, s == 0.0));
+  s = row_sum(lid, select(s * exp(m - rm), 0.0, s == 0.0));
   m = rm;
   if (lane != 0u || !valid) { return; }
   let l = m + log(s);
@@ -175,7 +174,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   let l = saved_lse[row];
   let tgt = u32(label);
   for (var c = lane; c < p.V; c += TPR) {
-    let sm = exp_fast(logits[base + c] - l);
+    let sm = exp(logits[base + c] - l);
     dlogits[base + c] = (sm - select(0.0, 1.0, c == tgt)) * k;
   }
 }

@@ -6,8 +6,6 @@
 // z >= 1:   erfc(z) = t * exp(-z^2 + P(t)), t = 1 / (1 + z/2), P of degree 10: Numerical Recipes'
 //           erfcc form refitted by least squares on Chebyshev nodes over z in [1, inf)
 //           (scripts/fit-erfc.ts derives the coefficients and prints the error bounds).
-// exp is exp_fast (shaders/exp_fast.wgsl): within 2 ulp, where WGSL's builtin promises 3 + 2|x|.
-//!include exp_fast.wgsl
 
 fn erf_series(z: f32) -> f32 {
   let s = z * z;
@@ -42,7 +40,7 @@ fn erfc_tail(z: f32) -> f32 {
   p = p * t + 0.375003457;
   p = p * t + 1.00000024;
   p = p * t - 1.26551211;
-  return t * exp_fast(p - z * z);
+  return t * exp(p - z * z);
 }
 
 fn erf(z: f32) -> f32 {
@@ -70,5 +68,5 @@ fn normal_cdf(x: f32) -> f32 {
 
 // phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
 fn normal_pdf(x: f32) -> f32 {
-  return 0.398942280 * exp_fast(-0.5 * x * x);
+  return 0.398942280 * exp(-0.5 * x * x);
 }

@@ -17,7 +17,7 @@ const GELU_A: f32 = 0.044715;
 
 // sigmoid(2u) = (1 + tanh(u)) / 2, without overflow or cancellation for either sign of u.
 fn sigmoid2(u: f32) -> f32 {
-  let e = exp_fast(-2.0 * abs(u));
+  let e = exp(-2.0 * abs(u));
   let s = 1.0 / (1.0 + e);
   return select(e * s, s, u >= 0.0);
 }

@@ -5,7 +5,6 @@
 // -inf: fully masked) gives zeros, not NaN; a NaN anywhere in a row makes the whole row NaN.
 //!include common.wgsl
 //!include rows.wgsl
-//!include exp_fast.wgsl
 
 struct Params { rows: u32, C: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -34,13 +33,13 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     for (var c = c0 + lane; c < c1; c += TPR) { cm = max_nan(cm, x[base + c]); }
     var cs = 0.0;
     if (!is_neg_inf(cm)) {
-      for (var c = c0 + lane; c < c1; c += TPR) { cs += exp_fast(x[base + c] - cm); }
+      for (var c = c0 + lane; c < c1; c += TPR) { cs += exp(x[base + c] - cm); }
     }
-    s = select(s * exp_fast(m - cm), 0.0, s == 0.0) + cs;
+    s = select(s * exp(m - cm), 0.0, s == 0.0) + cs;
     m = cm;
   }
   let rm = row_max(lid, m);
-  s = row_sum(lid, select(s * exp_fast(m - rm), 0.0, s == 0.0));
+  s = row_sum(lid, select(s * exp(m - rm), 0.0, s == 0.0));
   m = rm;
   if (!valid) { return; }
   if (is_neg_inf(m)) {
@@ -48,7 +47,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     return;
   }
   let inv = 1.0 / s;
-  for (var c = lane; c < n; c += TPR) { y[base + c] = exp_fast(x[base + c] - m) * inv; }
+  for (var c = lane; c < n; c += TPR) { y[base + c] = exp(x[base + c] - m) * inv; }
 }
 
 @group(0) @binding(3) var<storage, read> dy: array<f32>;               // (rows, C)
