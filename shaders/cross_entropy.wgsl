@@ -178,3 +178,57 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     dlogits[base + c] = (sm - select(0.0, 1.0, c == tgt)) * k;
   }
 }
+
+// The backward for V >= 4 with vec4 loads and stores. Row r owns the vec4s whose first element is
+// in it: q in [ceil(rV / 4), ceil((r+1)V / 4)). All but the last lie inside the row; the last may
+// run into the next row (or, for the last row, into the buffer's padding), and is written
+// element by element with each element's own row. Each vec4 has exactly one writer.
+@group(0) @binding(14) var<storage, read_write> dlogits4: array<vec4<f32>>;   // the whole buffer
+
+struct RowGrad { l: f32, k: f32, tgt: u32, ignored: bool }
+
+fn row_grad(row: u32) -> RowGrad {
+  let label = labels[row];
+  let wo = row_weight(row);
+  var k = wo.x * scale_in[0];
+  if (wo.y == 0.0) { k = nan_f32(); }
+  return RowGrad(saved_lse[row], k, u32(label), label == p.ignore_index);
+}
+
+fn grad_at(g: RowGrad, col: u32, x: f32) -> f32 {
+  if (g.ignored) { return 0.0; }
+  return (exp(x - g.l) - select(0.0, 1.0, col == g.tgt)) * g.k;
+}
+
+@compute @workgroup_size(WG)
+fn backward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                 @builtin(local_invocation_index) lid: u32) {
+  let row = row_index(wid, nwg, lid);
+  if (row >= p.rows) { return; }   // no reductions here
+  let lane = lane_of(lid);
+  let rb = row * p.V;
+  let re = rb + p.V;
+  let q0 = (rb + 3u) / 4u;
+  let q1 = (re + 3u) / 4u;
+  let qfull = re / 4u;              // vec4s before this lie entirely in the row
+  let g = row_grad(row);
+  let l4 = vec4<f32>(g.l);
+  for (var q = q0 + lane; q < qfull; q += TPR) {
+    let col = vec4<u32>(4u * q - rb) + vec4<u32>(0u, 1u, 2u, 3u);
+    let onehot = select(vec4<f32>(0.0), vec4<f32>(1.0), col == vec4<u32>(g.tgt));
+    dlogits4[q] = select((exp(logits4[q] - l4) - onehot) * g.k, vec4<f32>(0.0), g.ignored);
+  }
+  let last = q1 - 1u;
+  if (last >= qfull && last >= q0 && (last - q0) % TPR == lane) {
+    let next = min(row + 1u, p.rows - 1u);
+    let gn = row_grad(next);
+    let v = logits4[last];
+    var out = vec4<f32>(0.0);
+    for (var j = 0u; j < 4u; j++) {
+      let e = 4u * last + j;
+      if (e < re) { out[j] = grad_at(g, e - rb, v[j]); }
+      else if (row + 1u < p.rows) { out[j] = grad_at(gn, e - re, v[j]); }
+    }
+    dlogits4[last] = out;
+  }
+}

@@ -53,6 +53,19 @@ describe('sparse cross-entropy', () => {
     });
   }
 
+  it('the scalar backward (V < 4, or forced) matches float64 too', async () => {
+    for (const [N, V] of [[37, 7], [5, 129], [3, 4]]) {
+      const logits = uniform(N * V, N + V, -4, 4);
+      const labels = labelsFor(N, V, N);
+      const d = await tidy(() => {
+        const x = tensor(logits, [N, V]);
+        const f = sparseCrossEntropy(x, labels);
+        return sparseCrossEntropyBackward(x, labels, f.lse, { scalar: true });
+      }).data();
+      assertClose(d, crossEntropyBackwardRef(logits, labels, V), TOL.transcendental, `scalar backward N=${N} V=${V}`);
+    }
+  });
+
   it('backward agrees with central finite differences of the float64 loss', async () => {
     const N = 4;
     const V = 6;

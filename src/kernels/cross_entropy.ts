@@ -15,6 +15,7 @@ const forwardKernel = new Kernel({ shader: 'cross_entropy', entry: 'forward' });
 const reduceKernel = new Kernel({ shader: 'cross_entropy', entry: 'reduce' });
 const scaleKernel = new Kernel({ shader: 'cross_entropy', entry: 'scale_from_weights' });
 const backwardKernel = new Kernel({ shader: 'cross_entropy', entry: 'backward' });
+const backwardVec4Kernel = new Kernel({ shader: 'cross_entropy', entry: 'backward_vec4' });
 
 export interface CrossEntropyOptions {
   /** (N) f32 per-sample weights. */
@@ -23,6 +24,8 @@ export interface CrossEntropyOptions {
   ignoreIndex?: number;
   /** Forces a launch layout (tests). */
   layout?: Partial<RowLayout>;
+  /** Backward: use the scalar kernel even when V >= 4 (tests). */
+  scalar?: boolean;
 }
 
 export interface CrossEntropyResult {
@@ -134,8 +137,12 @@ export function sparseCrossEntropyBackward(
     workgroups: [1],
   });
   const l = rowLayout(c.V, opts.layout);
-  e.run(backwardKernel, {
-    bindings: { ...bindings, logits, saved_lse: lse, scale_in: scale, dlogits },
+  // Rows of at least 4 use vec4 loads and stores over the whole buffers (multiples of 16 bytes).
+  const vec4 = c.V >= 4 && !opts.scalar;
+  e.run(vec4 ? backwardVec4Kernel : backwardKernel, {
+    bindings: vec4
+      ? { ...bindings, logits4: logits.buffer, saved_lse: lse, scale_in: scale, dlogits4: dlogits.buffer }
+      : { ...bindings, logits, saved_lse: lse, scale_in: scale, dlogits },
     uniforms,
     overrides: { ...overrides, WG: l.wg, TPR: l.tpr },
     workgroups: rowGroups(c.N, l),
