@@ -176,6 +176,29 @@ fn backward_params(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
   partial[blk * 2u * p.C + p.C + c] = b;
 }
 
+@group(0) @binding(21) var<storage, read_write> partial4: array<vec4<f32>>;   // (blocks, 2, C/4)
+
+// backward_params over vec4 columns (C % 4 == 0).
+@compute @workgroup_size(WG)
+fn backward_params_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let C4 = p.C / 4u;
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= C4 * p.blocks) { return; }
+  let c = i % C4;
+  let blk = i / C4;
+  let r0 = blk * p.rows_per_block;
+  let r1 = min(p.rows, r0 + p.rows_per_block);
+  var g = vec4<f32>();
+  var b = vec4<f32>();
+  for (var r = r0; r < r1; r++) {
+    let d = dy4[r * C4 + c];
+    g += d * (x4[r * C4 + c] - saved_mean[r]) * saved_rstd[r];
+    b += d;
+  }
+  partial4[blk * 2u * C4 + c] = g;
+  partial4[blk * 2u * C4 + C4 + c] = b;
+}
+
 @group(0) @binding(18) var<storage, read> partials: array<f32>;          // (blocks, 2, C)
 @group(0) @binding(19) var<storage, read_write> dgamma: array<f32>;      // (C)
 @group(0) @binding(20) var<storage, read_write> dbeta: array<f32>;       // (C)

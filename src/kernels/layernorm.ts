@@ -11,6 +11,7 @@ const forwardVec4Kernel = new Kernel({ shader: 'layernorm', entry: 'forward_vec4
 const dxKernel = new Kernel({ shader: 'layernorm', entry: 'backward_dx' });
 const dxVec4Kernel = new Kernel({ shader: 'layernorm', entry: 'backward_dx_vec4' });
 const paramsKernel = new Kernel({ shader: 'layernorm', entry: 'backward_params' });
+const paramsVec4Kernel = new Kernel({ shader: 'layernorm', entry: 'backward_params_vec4' });
 const columnsKernel = new Kernel({ shader: 'layernorm', entry: 'columns' });
 const COLUMN_WG = 64;
 
@@ -107,11 +108,13 @@ export function layerNormBackward(dy: Tensor, x: Tensor, gamma: Tensor, mean: Te
   }
   const partial = e.empty([Math.max(blocks, 1), 2, C], 'f32');
   if (rows > 0) {
-    e.run(paramsKernel, {
-      bindings: { dy, x, saved_mean: mean, saved_rstd: rstd, partial },
+    e.run(vec4 ? paramsVec4Kernel : paramsKernel, {
+      bindings: vec4
+        ? { dy4: dy, x4: x, saved_mean: mean, saved_rstd: rstd, partial4: partial }
+        : { dy, x, saved_mean: mean, saved_rstd: rstd, partial },
       uniforms,
       overrides: { WG: COLUMN_WG },
-      workgroups: foldGroups(Math.ceil((C * blocks) / COLUMN_WG)),
+      workgroups: foldGroups(Math.ceil(((vec4 ? C / 4 : C) * blocks) / COLUMN_WG)),
     });
   }
   e.run(columnsKernel, {
