@@ -1,5 +1,6 @@
 // Softmax over the last axis of x (rows, C), numerically stable, and its backward
-// dx = y * (dy - sum(dy * y)). TPR invocations per row (shaders/rows.wgsl).
+// dx = y * (dy - sum(dy * y)). TPR invocations per row (shaders/rows.wgsl); the _vec4 entries
+// serve rows with C % 4 == 0.
 // The row's max m (NaN if any element is NaN) and s = sum exp(x - m) in one online pass over
 // chunks, then y = exp(x - m) / s. A row whose max is -inf (every element
 // -inf: fully masked) gives zeros, not NaN; a NaN anywhere in a row makes the whole row NaN.
@@ -11,7 +12,9 @@ struct Params { rows: u32, C: u32 }
 
 override CHUNK: u32 = 256;   // elements per invocation per chunk of the online max / exp-sum
 
-@group(0) @binding(1) var<storage, read> x: array<f32>;          // (rows, C)
+// (Not named `x`: common.wgsl's is_nan takes a parameter `x`, and wgsl_reflect would count it as a
+// use of this binding by every entry point that calls max_nan.)
+@group(0) @binding(1) var<storage, read> xs: array<f32>;         // (rows, C)
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;    // (rows, C)
 
 
@@ -30,10 +33,10 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   for (var c0 = 0u; c0 < n; c0 += CHUNK * TPR) {
     let c1 = min(n, c0 + CHUNK * TPR);
     var cm = m;
-    for (var c = c0 + lane; c < c1; c += TPR) { cm = max_nan(cm, x[base + c]); }
+    for (var c = c0 + lane; c < c1; c += TPR) { cm = max_nan(cm, xs[base + c]); }
     var cs = 0.0;
     if (!is_neg_inf(cm)) {
-      for (var c = c0 + lane; c < c1; c += TPR) { cs += exp(x[base + c] - cm); }
+      for (var c = c0 + lane; c < c1; c += TPR) { cs += exp(xs[base + c] - cm); }
     }
     s = select(s * exp(m - cm), 0.0, s == 0.0) + cs;
     m = cm;
@@ -47,7 +50,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     return;
   }
   let inv = 1.0 / s;
-  for (var c = lane; c < n; c += TPR) { y[base + c] = exp(x[base + c] - m) * inv; }
+  for (var c = lane; c < n; c += TPR) { y[base + c] = exp(xs[base + c] - m) * inv; }
 }
 
 @group(0) @binding(3) var<storage, read> dy: array<f32>;               // (rows, C)
@@ -67,4 +70,62 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   d = row_sum(lid, d);
   if (!valid) { return; }
   for (var c = lane; c < n; c += TPR) { dx[base + c] = saved_y[base + c] * (dy[base + c] - d); }
+}
+
+// ---------------------------------------------------------------- vec4 rows (C % 4 == 0)
+
+@group(0) @binding(6) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> y4: array<vec4<f32>>;
+
+@compute @workgroup_size(WG)
+fn forward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let row = row_index(wid, nwg, lid);
+  let lane = lane_of(lid);
+  let valid = row < p.rows;
+  let n = p.C / 4u;
+  let base = min(row, p.rows - 1u) * n;
+  var m = neg_inf_f32();
+  var s = 0.0;
+  for (var c0 = 0u; c0 < n; c0 += CHUNK * TPR) {
+    let c1 = min(n, c0 + CHUNK * TPR);
+    var cm4 = vec4<f32>(m);
+    for (var c = c0 + lane; c < c1; c += TPR) { cm4 = max_nan4(cm4, x4[base + c]); }
+    let cm = max_nan(max_nan(cm4.x, cm4.y), max_nan(cm4.z, cm4.w));
+    var cs = vec4<f32>();
+    if (!is_neg_inf(cm)) {
+      for (var c = c0 + lane; c < c1; c += TPR) { cs += exp(x4[base + c] - cm); }
+    }
+    s = select(s * exp(m - cm), 0.0, s == 0.0) + hsum(cs);
+    m = cm;
+  }
+  let rm = row_max(lid, m);
+  s = row_sum(lid, select(s * exp(m - rm), 0.0, s == 0.0));
+  m = rm;
+  if (!valid) { return; }
+  if (is_neg_inf(m)) {
+    for (var c = lane; c < n; c += TPR) { y4[base + c] = vec4<f32>(0.0); }
+    return;
+  }
+  let inv = 1.0 / s;
+  for (var c = lane; c < n; c += TPR) { y4[base + c] = exp(x4[base + c] - m) * inv; }
+}
+
+@group(0) @binding(8) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read> saved_y4: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read_write> dx4: array<vec4<f32>>;
+
+@compute @workgroup_size(WG)
+fn backward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                 @builtin(local_invocation_index) lid: u32) {
+  let row = row_index(wid, nwg, lid);
+  let lane = lane_of(lid);
+  let valid = row < p.rows;
+  let n = p.C / 4u;
+  let base = min(row, p.rows - 1u) * n;
+  var d = vec4<f32>();
+  for (var c = lane; c < n; c += TPR) { d += dy4[base + c] * saved_y4[base + c]; }
+  let t = row_sum(lid, hsum(d));
+  if (!valid) { return; }
+  for (var c = lane; c < n; c += TPR) { dx4[base + c] = saved_y4[base + c] * (dy4[base + c] - t); }
 }

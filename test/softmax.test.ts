@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tensor, tidy } from '../src/node.ts';
-import type { RowLayout } from '../src/kernels/launch.ts';
-import { softmax, softmaxBackward } from '../src/kernels/softmax.ts';
+import { softmax, softmaxBackward, type SoftmaxLayout } from '../src/kernels/softmax.ts';
 import { softmaxBackwardRef, softmaxRef } from './reference/softmax.ts';
 import { numericVjp } from './util/gradcheck.ts';
 import { gpu } from './util/gpu.ts';
@@ -11,10 +10,10 @@ import { TOL, assertClose } from './util/tolerance.ts';
 beforeAll(gpu);
 
 // The launcher's default on this adapter, plus the workgroup-reduced layouts a GPU gets.
-const LAYOUTS: (Partial<RowLayout> | undefined)[] = [undefined, { wg: 64, tpr: 64 }, { wg: 256, tpr: 32 }];
+const LAYOUTS: (SoftmaxLayout | undefined)[] = [undefined, { wg: 64, tpr: 64 }, { wg: 256, tpr: 32 }, { scalar: true }];
 
 describe('softmax', () => {
-  for (const C of [1, 7, 127, 129, 513, 30522]) {
+  for (const C of [1, 7, 128, 129, 512, 513, 30522]) {
     it(`forward and backward match float64, C = ${C}`, async () => {
       for (const rows of C > 1000 ? [2] : [1, 3]) {
         for (const layout of LAYOUTS) {
@@ -44,16 +43,18 @@ describe('softmax', () => {
   });
 
   it('handles +-1000, all -inf rows (zeros) and NaN (the row only)', async () => {
-    const C = 5;
-    const x = new Float32Array([
-      1000, -1000, 999, 0, 1000,
-      -Infinity, -Infinity, -Infinity, -Infinity, -Infinity,
-      1, NaN, 2, 3, 4,
-      -Infinity, 0, -Infinity, 1, -Infinity,
-    ]);
-    for (const layout of LAYOUTS) {
-      const y = await softmax(tensor(x, [4, C]), layout).data();
-      assertClose(y, softmaxRef(x, C), TOL.transcendental, `specials ${JSON.stringify(layout)}`);
+    const rows = [
+      [1000, -1000, 999, 0, 1000, 3, 2, 1],
+      [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity],
+      [1, NaN, 2, 3, 4, 5, 6, 7],
+      [-Infinity, 0, -Infinity, 1, -Infinity, -Infinity, -Infinity, 2],
+    ];
+    for (const C of [5, 8]) {   // scalar rows and vec4 rows
+      const x = Float32Array.from(rows.flatMap((r) => r.slice(0, C)));
+      for (const layout of LAYOUTS) {
+        const y = await softmax(tensor(x, [4, C]), layout).data();
+        assertClose(y, softmaxRef(x, C), TOL.transcendental, `specials C=${C} ${JSON.stringify(layout)}`);
+      }
     }
   });
 
