@@ -25,6 +25,7 @@ struct Params {
   range: u32,       // valid ids are [0, range): V for an embedding, S for a row gather
   nb: u32,          // token blocks of the backward
   block_len: u32,   // tokens per block
+  rows_per_group: u32,  // gather / accumulate: rows handled by one workgroup row
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> ids: array<i32>;   // (tokens)
@@ -48,35 +49,39 @@ fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 @group(0) @binding(2) var<storage, read> table: array<f32>;          // (V, C)
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;      // (tokens, C)
 
+// Row-major launches: x runs over a row's columns, y (then z past 65535) over groups of
+// rows_per_group consecutive rows, so no invocation divides by C (an integer division per element
+// is slow on CPU implementations) and a CPU gets few, long workgroups.
+fn rows_of_launch(wid: vec3<u32>, nwg: vec3<u32>, rows: u32) -> vec2<u32> {
+  let r0 = (wid.y + wid.z * nwg.y) * p.rows_per_group;
+  return vec2<u32>(r0, min(rows, r0 + p.rows_per_group));
+}
+
 @compute @workgroup_size(WG)
-fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat(gid, nwg);
-  if (i >= p.tokens * p.C) { return; }
-  let t = i / p.C;
-  let c = i % p.C;
-  let r = row_of(t);
-  if (r < 0) {
-    out[i] = bitcast<f32>(NAN_BITS);
-    return;
+fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+          @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.C) { return; }
+  let span = rows_of_launch(wid, nwg, p.tokens);
+  for (var t = span.x; t < span.y; t++) {
+    let r = row_of(t);
+    out[t * p.C + c] = select(table[u32(max(r, 0)) * p.C + c], bitcast<f32>(NAN_BITS), r < 0);
   }
-  out[i] = table[u32(r) * p.C + c];
 }
 
 @group(0) @binding(4) var<storage, read> table4: array<vec4<f32>>;       // (V, C/4)
 @group(0) @binding(5) var<storage, read_write> out4: array<vec4<f32>>;   // (tokens, C/4)
 
 @compute @workgroup_size(WG)
-fn gather_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat(gid, nwg);
-  if (i >= p.tokens * p.C) { return; }
-  let t = i / p.C;
-  let c = i % p.C;
-  let r = row_of(t);
-  if (r < 0) {
-    out4[i] = vec4<f32>(bitcast<f32>(NAN_BITS));
-    return;
+fn gather_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+               @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.C) { return; }
+  let span = rows_of_launch(wid, nwg, p.tokens);
+  for (var t = span.x; t < span.y; t++) {
+    let r = row_of(t);
+    out4[t * p.C + c] = select(table4[u32(max(r, 0)) * p.C + c], vec4<f32>(bitcast<f32>(NAN_BITS)), r < 0);
   }
-  out4[i] = table4[u32(r) * p.C + c];
 }
 
 var<private> NAN_BITS: u32 = 0x7fc00000u;
@@ -160,26 +165,30 @@ fn place(@builtin(global_invocation_id) gid: vec3<u32>) {
 @group(0) @binding(14) var<storage, read_write> dtable: array<f32>;       // (V, C)
 
 @compute @workgroup_size(WG)
-fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat(gid, nwg);
-  if (i >= p.V * p.C) { return; }
-  let v = i / p.C;
-  let c = i % p.C;
-  var s = 0.0;
-  for (var k = starts[v]; k < starts[v + 1u]; k++) { s += dy[order[k] * p.C + c]; }
-  dtable[i] = s;
+fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+              @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.C) { return; }
+  let span = rows_of_launch(wid, nwg, p.V);
+  for (var v = span.x; v < span.y; v++) {
+    var s = 0.0;
+    for (var k = starts[v]; k < starts[v + 1u]; k++) { s += dy[order[k] * p.C + c]; }
+    dtable[v * p.C + c] = s;
+  }
 }
 
 @group(0) @binding(15) var<storage, read> dy4: array<vec4<f32>>;           // (tokens, C/4)
 @group(0) @binding(16) var<storage, read_write> dtable4: array<vec4<f32>>; // (V, C/4)
 
 @compute @workgroup_size(WG)
-fn accumulate_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat(gid, nwg);
-  if (i >= p.V * p.C) { return; }
-  let v = i / p.C;
-  let c = i % p.C;
-  var s = vec4<f32>();
-  for (var k = starts[v]; k < starts[v + 1u]; k++) { s += dy4[order[k] * p.C + c]; }
-  dtable4[i] = s;
+fn accumulate_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+                   @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.C) { return; }
+  let span = rows_of_launch(wid, nwg, p.V);
+  for (var v = span.x; v < span.y; v++) {
+    var s = vec4<f32>();
+    for (var k = starts[v]; k < starts[v + 1u]; k++) { s += dy4[order[k] * p.C + c]; }
+    dtable4[v * p.C + c] = s;
+  }
 }

@@ -10,7 +10,7 @@ import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { fill } from './fill.ts';
-import { foldGroups } from './launch.ts';
+import { foldGroups, softwareAdapter } from './launch.ts';
 import { expectDType } from './shape.ts';
 
 const gatherKernel = new Kernel({ shader: 'embedding', entry: 'gather' });
@@ -39,8 +39,20 @@ function idTensor(op: string, ids: Ids, shape: readonly number[] | null, range: 
   return { t: ids, uploaded: false };
 }
 
-function uniformsOf(r: Rows, c: number, nb = 0, blockLen = 0) {
-  return { tokens: r.tokens, V: r.V, C: c, seg_len: r.segLen, seg_stride: r.segStride, range: r.range, nb, block_len: blockLen };
+/**
+ * Launch shape for `rows` rows of `cols` columns (shaders/embedding.wgsl): x over columns, y then z
+ * over groups of consecutive rows. A software adapter pays per workgroup, so it gets about 256
+ * groups in all; a GPU gets a row per group.
+ */
+function rowMajor(cols: number, rows: number): { workgroups: [number, number, number]; rowsPerGroup: number } {
+  const rowsPerGroup = softwareAdapter() ? Math.max(1, Math.ceil(rows / 256)) : 1;
+  const groups = Math.max(1, Math.ceil(rows / rowsPerGroup));
+  const y = Math.min(groups, 65535);
+  return { workgroups: [Math.ceil(cols / WG), y, Math.ceil(groups / y)], rowsPerGroup };
+}
+
+function uniformsOf(r: Rows, c: number, nb = 0, blockLen = 0, rowsPerGroup = 1) {
+  return { tokens: r.tokens, V: r.V, C: c, seg_len: r.segLen, seg_stride: r.segStride, range: r.range, nb, block_len: blockLen, rows_per_group: rowsPerGroup };
 }
 
 function gatherRowsOf(table: Tensor, ids: Tensor, r: Rows, outShape: number[]): Tensor<'f32'> {
@@ -49,11 +61,12 @@ function gatherRowsOf(table: Tensor, ids: Tensor, r: Rows, outShape: number[]): 
   if (out.size === 0) return out;
   const vec4 = r.C % 4 === 0;
   const c = vec4 ? r.C / 4 : r.C;
+  const shape = rowMajor(c, r.tokens);
   e.run(vec4 ? gatherVec4Kernel : gatherKernel, {
     bindings: vec4 ? { ids, table4: table, out4: out } : { ids, table, out },
-    uniforms: uniformsOf(r, c),
+    uniforms: uniformsOf(r, c, 0, 0, shape.rowsPerGroup),
     overrides: { WG },
-    workgroups: foldGroups(Math.ceil((r.tokens * c) / WG)),
+    workgroups: shape.workgroups,
   });
   return out;
 }
@@ -77,11 +90,12 @@ function scatterAdd(dy: Tensor, ids: Tensor, r: Rows, outShape: number[]): Tenso
   e.run(histKernel, { bindings: { ids, counts }, uniforms, overrides: { WG }, workgroups: blocks });
   e.run(scanKernel, { bindings: { counts, cursor, row_start: rowStart }, uniforms, workgroups: [1] });
   e.run(placeKernel, { bindings: { ids, cursor, sorted }, uniforms, overrides: { WG }, workgroups: blocks });
+  const shape = rowMajor(c, r.V);
   e.run(vec4 ? accumulateVec4Kernel : accumulateKernel, {
     bindings: vec4 ? { dy4: dy, starts: rowStart, order: sorted, dtable4: dtable } : { dy, starts: rowStart, order: sorted, dtable },
-    uniforms,
+    uniforms: { ...uniforms, rows_per_group: shape.rowsPerGroup },
     overrides: { WG },
-    workgroups: foldGroups(Math.ceil((r.V * c) / WG)),
+    workgroups: shape.workgroups,
   });
   for (const t of [counts, cursor, rowStart, sorted]) t.dispose();
   return dtable;
@@ -171,7 +185,7 @@ export async function validateIds(ids: Tensor, range: number, op = 'validateIds'
   const firstBad = fill(e.empty([1], 'u32'), 0xffffffff);
   e.run(validateKernel, {
     bindings: { ids, first_bad: firstBad },
-    uniforms: { tokens: ids.size, V: range, C: 0, seg_len: 0, seg_stride: 0, range, nb: 0, block_len: 0 },
+    uniforms: { tokens: ids.size, V: range, C: 0, seg_len: 0, seg_stride: 0, range, nb: 0, block_len: 0, rows_per_group: 0 },
     overrides: { WG },
     workgroups: foldGroups(Math.ceil(ids.size / WG)),
   });
