@@ -43,12 +43,6 @@ const copyVec4 = new Kernel({ shader: 'bench_copy_vec4' });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function gpuMs(record: () => void, reps = REPS): Promise<number> {
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) ts.push((await e.gpuTime(record)) ?? NaN);
-  return median(ts);
-}
-
 async function wallMs(record: () => void | Promise<unknown>, reps = REPS): Promise<number> {
   const ts: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -59,8 +53,12 @@ async function wallMs(record: () => void | Promise<unknown>, reps = REPS): Promi
   return median(ts);
 }
 
-/** GPU ms of ops.copy and of the vec4 copy over `bytes / 2` bytes (read + write = bytes). */
-async function copyPeers(bytes: number): Promise<{ copy: number; copyVec4: number }> {
+/**
+ * GPU ms of `record`, of ops.copy and of the vec4 copy over `bytes / 2` bytes (read + write =
+ * bytes), measured interleaved (one of each per round) so that load from other processes on a
+ * shared machine hits all three alike.
+ */
+async function timeWithCopies(record: () => void, bytes: number): Promise<{ ours: number; copy: number; copyVec4: number }> {
   const n = Math.max(4, Math.ceil(bytes / 8 / 4) * 4);
   const x = e.tensor(new Float32Array(n).fill(1));
   const y = e.empty([n], 'f32');
@@ -71,10 +69,17 @@ async function copyPeers(bytes: number): Promise<{ copy: number; copyVec4: numbe
   runVec4();
   runCopy();
   await e.sync();
-  const result = { copy: await gpuMs(runCopy), copyVec4: await gpuMs(runVec4) };
+  const t = { ours: [] as number[], copy: [] as number[], copyVec4: [] as number[] };
+  for (let i = 0; i < REPS; i++) {
+    t.ours.push((await e.gpuTime(record)) ?? NaN);
+    if (bytes) {
+      t.copy.push((await e.gpuTime(runCopy)) ?? NaN);
+      t.copyVec4.push((await e.gpuTime(runVec4)) ?? NaN);
+    }
+  }
   x.dispose();
   y.dispose();
-  return result;
+  return { ours: median(t.ours), copy: bytes ? median(t.copy) : NaN, copyVec4: bytes ? median(t.copyVec4) : NaN };
 }
 
 type TF = typeof import('@tensorflow/tfjs-core');
@@ -143,18 +148,18 @@ for (const c of selected) {
   ours.run();
   ours.run();
   await e.sync();
-  const gpu = await gpuMs(() => ours.run());
+  const bytes = c.work.bytes ?? 0;
+  const timed = await timeWithCopies(() => ours.run(), bytes);
+  const gpu = timed.ours;
   const wall = await wallMs(async () => {
     ours.run();
     await e.sync();
   });
   await ours.check(); // still right after the timed runs
   ours.dispose();
-  const bytes = c.work.bytes ?? 0;
-  const peers = bytes ? await copyPeers(bytes) : null;
   const gbs = bytes / gpu / 1e6;
-  const copyGbs = peers ? bytes / peers.copy / 1e6 : NaN;
-  const vec4Gbs = peers ? bytes / peers.copyVec4 / 1e6 : NaN;
+  const copyGbs = bytes / timed.copy / 1e6;
+  const vec4Gbs = bytes / timed.copyVec4 / 1e6;
   const tw = await tfjsMs(c, 'webgpu');
   const ta = await tfjsMs(c, 'wasm');
   const f = (x: number | null, d = 2) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
