@@ -109,20 +109,25 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 // ---------------------------------------------------------------- reduce, scale
 
 override RWG: u32 = 256;   // the reduction workgroup, a power of two
-var<workgroup> rsum: array<vec2<f32>, RWG>;
+var<workgroup> rsum_a: array<f32, RWG>;
+var<workgroup> rsum_b: array<f32, RWG>;
 
 @group(0) @binding(6) var<storage, read> rowloss_in: array<f32>;     // (N, 2)
 @group(0) @binding(7) var<storage, read_write> loss: array<f32>;     // [] the mean loss
 
 // Sums v over the workgroup in a fixed tree; every invocation gets the result.
 fn wg_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  rsum[lid] = v;
+  rsum_a[lid] = v.x;
+  rsum_b[lid] = v.y;
   workgroupBarrier();
   for (var s = RWG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { rsum[lid] = rsum[lid] + rsum[lid + s]; }
+    if (lid < s) {
+      rsum_a[lid] = rsum_a[lid] + rsum_a[lid + s];
+      rsum_b[lid] = rsum_b[lid] + rsum_b[lid + s];
+    }
     workgroupBarrier();
   }
-  return rsum[0];
+  return vec2<f32>(rsum_a[0], rsum_b[0]);
 }
 
 @compute @workgroup_size(RWG)

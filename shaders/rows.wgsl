@@ -9,7 +9,10 @@
 override WG: u32 = 64;    // invocations per workgroup, a power of two
 override TPR: u32 = 64;   // invocations per row: a power of two dividing WG
 
-var<workgroup> red: array<vec2<f32>, WG>;
+// Two scalar arrays rather than one of vec2s: wgsl_reflect's detectRaces (test/races.test.ts)
+// cannot execute stores of vectors into workgroup arrays.
+var<workgroup> red_a: array<f32, WG>;
+var<workgroup> red_b: array<f32, WG>;
 var<workgroup> red_max: array<f32, WG>;
 
 // The row handled by this invocation and its lane within the row.
@@ -24,14 +27,18 @@ fn lane_of(lid: u32) -> u32 {
 // Sum of v over the TPR invocations of a row; each of them gets the result.
 fn row_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
   if (TPR == 1u) { return v; }
-  red[lid] = v;
+  red_a[lid] = v.x;
+  red_b[lid] = v.y;
   workgroupBarrier();
   let lane = lid % TPR;
   for (var s = TPR / 2u; s > 0u; s >>= 1u) {
-    if (lane < s) { red[lid] = red[lid] + red[lid + s]; }
+    if (lane < s) {
+      red_a[lid] = red_a[lid] + red_a[lid + s];
+      red_b[lid] = red_b[lid] + red_b[lid + s];
+    }
     workgroupBarrier();
   }
-  let r = red[lid - lane];
+  let r = vec2<f32>(red_a[lid - lane], red_b[lid - lane]);
   workgroupBarrier();
   return r;
 }
