@@ -5,7 +5,8 @@
 //   reduce:    one workgroup sums rowloss in a fixed order: loss = sum(w loss) / sum(w), 0 when
 //              sum(w) == 0 (every row ignored, or weights zero) — never NaN from that.
 //   scale:     one workgroup: scale = dLoss / sum(w) (0 when sum(w) == 0), for the backward.
-//   backward:  dlogits = (exp(x - lse) - onehot(label)) * w_i * scale, straight from the saved lse.
+//   backward:  dlogits = (exp(x - lse) - onehot(label)) * w_i * scale, straight from the saved lse;
+//              backward_vec4 (V >= 4) reads and writes vec4s, see below.
 // Rows whose label is IGNORE have weight 0, loss 0 and zero gradient. A label outside [0, V) that
 // is not IGNORE makes that row's loss NaN (so the mean is NaN) and its gradient row NaN: the
 // GPU-side signal of a bad label when the host never saw the labels.

@@ -1,10 +1,12 @@
 // Row-wise kernels' shared layout: a workgroup of WG invocations handles WG / TPR rows with TPR
 // invocations per row. TPR = 1 (a software adapter: lavapipe runs 8 invocations as one SIMD
 // vector, and barriers are expensive there) reduces a row in registers with no barrier; TPR > 1
-// (a GPU) reduces it with a tree in workgroup memory. Rows past the end still take part in the
-// barriers, so every reduction is called from uniform control flow.
-// Included by layernorm.wgsl, softmax.wgsl and cross_entropy.wgsl; they declare the `rows` uniform
-// access through row_count() and the workgroup grid through row_base().
+// (a GPU) reduces it with a tree in workgroup memory.
+// Invocations whose row is past the end redo the last row and store nothing: they still take part
+// in the barriers (every reduction is called from uniform control flow), and with TPR = 1 every
+// loop over a row has the same trip count in all invocations, so the column index stays uniform
+// and a per-column load (gamma, beta) is one load for the whole SIMD vector instead of a gather.
+// Included by layernorm.wgsl, softmax.wgsl and cross_entropy.wgsl.
 
 override WG: u32 = 64;    // invocations per workgroup, a power of two
 override TPR: u32 = 64;   // invocations per row: a power of two dividing WG
