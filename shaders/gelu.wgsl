@@ -12,21 +12,24 @@ struct Params { n4: u32, stride: u32 }   // vec4s to process; invocations in the
 override APPROX: bool = false;   // false: exact (erf); true: tanh approximation
 override WG: u32 = 64;
 
-fn f(v: f32) -> f32 {
-  if (APPROX) { return gelu_tanh(v); }
-  return gelu_erf(v);
+fn f(v: vec4<f32>) -> vec4<f32> {
+  if (APPROX) { return gelu_tanh4(v); }
+  return gelu_erf4(v);
 }
 
-fn df(v: f32) -> f32 {
+fn df1(v: f32) -> f32 {
   if (APPROX) { return gelu_tanh_grad(v); }
   return gelu_erf_grad(v);
+}
+
+fn df(v: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(df1(v.x), df1(v.y), df1(v.z), df1(v.w));
 }
 
 @compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = gid.x; i < p.n4; i += p.stride) {
-    let v = x[i];
-    y[i] = vec4<f32>(f(v.x), f(v.y), f(v.z), f(v.w));
+    y[i] = f(x[i]);
   }
 }
 
@@ -36,7 +39,6 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = gid.x; i < p.n4; i += p.stride) {
-    let v = x[i];
-    dx[i] = dy[i] * vec4<f32>(df(v.x), df(v.y), df(v.z), df(v.w));
+    dx[i] = dy[i] * df(x[i]);
   }
 }
