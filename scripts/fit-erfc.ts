@@ -1,13 +1,16 @@
 // Derives the erfc coefficients in shaders/erf.wgsl and prints their error.
-//   node --import ./scripts/register-ts.mjs scripts/fit-erfc.ts [degree]
+//   node --import ./scripts/register-ts.mjs scripts/fit-erfc.ts [degree] [z0] [where] [--log]
 //
-// Form (as in Numerical Recipes' erfcc, refitted): for z >= 0, t = 1 / (1 + z/2),
-//   erfc(z) = t * exp(-z^2 + P(t)),  P a polynomial in t on (0, 1].
-// P(t) = log(erfcx(z) / t) is smooth on [0, 1] (P(0) = -log(2 sqrt(pi))), so a least-squares fit on
-// Chebyshev nodes is close to minimax; P's error is erfc's relative error.
+// Form: for z >= z0, t = 1 / (1 + z/2),
+//   erfc(z) = t * Q(t) * exp(-z^2),  Q a polynomial in t on (0, 1/(1 + z0/2)],
+// so the Gaussian factor exp(-z^2) is shared with the normal density (GELU's derivative needs
+// both: one exp instead of two). Q(t) = erfcx(z) / t is smooth down to t = 0 (Q(0) = 1/(2 sqrt(pi))),
+// so a least-squares fit on Chebyshev nodes is close to minimax.
+// --log fits Numerical Recipes' erfcc form instead: erfc(z) = t * exp(-z^2 + P(t)), P = log Q.
 import { erfc64 } from '../test/reference/gelu.ts';
 
 const degree = Number(process.argv[2] ?? 11);
+const LOG = process.argv.includes('--log');
 /** Below Z0 the shader uses erf's Taylor series instead (the fit would be ill-conditioned near t = 1). */
 const Z0 = Number(process.argv[3] ?? 0.5);
 const T0 = 1 / (1 + Z0 / 2);
@@ -19,8 +22,8 @@ function erfcx(z: number): number {
   for (let n = 300; n >= 1; n--) k = z + n / 2 / k;
   return 1 / Math.sqrt(Math.PI) / k;
 }
-const target = (t: number) => Math.log(erfcx((2 * (1 - t)) / t) / t);
-const atZero = -Math.log(2 * Math.sqrt(Math.PI));
+const target = (t: number) => (LOG ? Math.log(erfcx((2 * (1 - t)) / t) / t) : erfcx((2 * (1 - t)) / t) / t);
+const atZero = LOG ? -Math.log(2 * Math.sqrt(Math.PI)) : 1 / (2 * Math.sqrt(Math.PI));
 
 // Least squares on M Chebyshev nodes of [0, 1], solved by normal equations in the Chebyshev basis.
 const M = 4000;
@@ -82,7 +85,8 @@ function erfcF32(z: number): number {
   const t = f32(1 / f32(1 + f32(0.5 * zz)));
   let p = coefF32[degree];
   for (let k = degree - 1; k >= 0; k--) p = f32(f32(p * t) + coefF32[k]);
-  return f32(t * f32(Math.exp(f32(f32(-zz * zz) + p))));
+  if (LOG) return f32(t * f32(Math.exp(f32(f32(-zz * zz) + p))));
+  return f32(f32(t * p) * f32(Math.exp(f32(-zz * zz))));
 }
 let fitErr = 0;
 let relErr = 0;
@@ -93,7 +97,8 @@ for (let i = 0; i <= 200000; i++) {
   const t = 1 / (1 + z / 2);
   let p = 0;
   for (let k = degree; k >= 0; k--) p = p * t + mono[k];
-  fitErr = Math.max(fitErr, Math.abs(t * Math.exp(-z * z + p) / want - 1));
+  const fitted = LOG ? t * Math.exp(-z * z + p) : t * p * Math.exp(-z * z);
+  fitErr = Math.max(fitErr, Math.abs(fitted / want - 1));
   const got = erfcF32(z);
   if (want > 1e-30) relErr = Math.max(relErr, Math.abs(got / want - 1));
   absErfErr = Math.max(absErfErr, Math.abs(got - want));

@@ -3,9 +3,10 @@
 // to erfc(4) ~ 1.5e-8, past which WGSL's exp accuracy (3 + 2|x| ulp) is the limit.
 //
 // |z| < 1:  erf(z) = z * sum_n c_n z^{2n}  (Maclaurin series, 11 terms; the first omitted is < 2e-9).
-// z >= 1:   erfc(z) = t * exp(-z^2 + P(t)), t = 1 / (1 + z/2), P of degree 10: Numerical Recipes'
-//           erfcc form refitted by least squares on Chebyshev nodes over z in [1, inf)
-//           (scripts/fit-erfc.ts derives the coefficients and prints the error bounds).
+// z >= 1:   erfc(z) = t * Q(t) * exp(-z^2), t = 1 / (1 + z/2), Q of degree 9 fitted by least
+//           squares on Chebyshev nodes over z in [1, inf) (scripts/fit-erfc.ts derives the
+//           coefficients and prints the error bounds). The Gaussian factor is a separate exp so
+//           that Phi and the normal density share it: GELU's derivative needs one exp, not two.
 // Both parts are always evaluated and the result selected, with no branch: on SIMD implementations
 // (lavapipe runs 8 invocations per vector) a divergent `if` costs more than the arithmetic it skips.
 // The *4 functions do the same on vec4s.
@@ -46,37 +47,39 @@ fn erf_series4(z: vec4<f32>) -> vec4<f32> {
   return z * p;
 }
 
+// Q(t) = erfc(z) exp(z^2) / t, t = 1 / (1 + z/2), for z >= 1.
+fn erfc_q(t: f32) -> f32 {
+  var q = -0.0788148269;
+  q = q * t + 0.254386842;
+  q = q * t - 0.251670212;
+  q = q * t + 0.0279103965;
+  q = q * t - 0.0261766855;
+  q = q * t + 0.0871066526;
+  q = q * t + 0.176016718;
+  q = q * t + 0.246845305;
+  q = q * t + 0.282094628;
+  q = q * t + 0.282094777;
+  return q;
+}
+
+fn erfc_q4(t: vec4<f32>) -> vec4<f32> {
+  var q = vec4<f32>(-0.0788148269);
+  q = q * t + 0.254386842;
+  q = q * t - 0.251670212;
+  q = q * t + 0.0279103965;
+  q = q * t - 0.0261766855;
+  q = q * t + 0.0871066526;
+  q = q * t + 0.176016718;
+  q = q * t + 0.246845305;
+  q = q * t + 0.282094628;
+  q = q * t + 0.282094777;
+  return q;
+}
+
 // erfc(z) for z >= 1 (and +inf).
 fn erfc_tail(z: f32) -> f32 {
   let t = 1.0 / (1.0 + 0.5 * z);
-  var p = 0.291059852;
-  p = p * t - 1.03122580;
-  p = p * t + 1.30048859;
-  p = p * t - 0.598172903;
-  p = p * t + 0.110756755;
-  p = p * t - 0.183659643;
-  p = p * t - 0.0813611820;
-  p = p * t + 0.0830720365;
-  p = p * t + 0.375003457;
-  p = p * t + 1.00000024;
-  p = p * t - 1.26551211;
-  return t * exp(p - z * z);
-}
-
-fn erfc_tail4(z: vec4<f32>) -> vec4<f32> {
-  let t = 1.0 / (1.0 + 0.5 * z);
-  var p = vec4<f32>(0.291059852);
-  p = p * t - 1.03122580;
-  p = p * t + 1.30048859;
-  p = p * t - 0.598172903;
-  p = p * t + 0.110756755;
-  p = p * t - 0.183659643;
-  p = p * t - 0.0813611820;
-  p = p * t + 0.0830720365;
-  p = p * t + 0.375003457;
-  p = p * t + 1.00000024;
-  p = p * t - 1.26551211;
-  return t * exp(p - z * z);
+  return t * erfc_q(t) * exp(-z * z);
 }
 
 fn erf(z: f32) -> f32 {
@@ -98,21 +101,29 @@ fn normal_cdf(x: f32) -> f32 {
   return select(normal_cdf_unchecked(x), x, is_nan(x));
 }
 
-// Phi(x) for callers that propagate NaN themselves (GELU: x * Phi(x), Phi + x phi): a NaN x may
-// give any value here. Selecting NaN back in costs GELU up to 2.5x on lavapipe.
-fn normal_cdf_unchecked(x: f32) -> f32 {
+// (Phi(x), exp(-x^2 / 2)) with one exp, for callers that propagate NaN themselves (GELU:
+// x * Phi(x), Phi + x phi): for a NaN x, Phi may come out as any value. Selecting NaN back in
+// costs GELU up to 2.5x on lavapipe.
+fn normal_cdf_gauss(x: f32) -> vec2<f32> {
   let z = x * 0.707106781;
   let a = abs(z);
-  let h = 0.5 * erfc_tail(max(a, 1.0));
+  let g = exp(-z * z);                      // the tail's exp(-a^2) wherever the tail is used
+  let t = 1.0 / (1.0 + 0.5 * max(a, 1.0));
+  let h = 0.5 * t * erfc_q(t) * g;
   let big = select(1.0 - h, h, x < 0.0);
-  return select(big, 0.5 + 0.5 * erf_series(z), a < 1.0);
+  return vec2<f32>(select(big, 0.5 + 0.5 * erf_series(z), a < 1.0), g);
+}
+
+fn normal_cdf_unchecked(x: f32) -> f32 {
+  return normal_cdf_gauss(x).x;
 }
 
 // normal_cdf_unchecked on vec4s.
 fn normal_cdf4_unchecked(x: vec4<f32>) -> vec4<f32> {
   let z = x * 0.707106781;
   let a = abs(z);
-  let h = 0.5 * erfc_tail4(max(a, vec4<f32>(1.0)));
+  let t = 1.0 / (1.0 + 0.5 * max(a, vec4<f32>(1.0)));
+  let h = 0.5 * t * erfc_q4(t) * exp(-z * z);
   let big = select(1.0 - h, h, x < vec4<f32>(0.0));
   return select(big, 0.5 + 0.5 * erf_series4(z), a < vec4<f32>(1.0));
 }

@@ -11,7 +11,8 @@ fn gelu_erf(x: f32) -> f32 {
 
 // d/dx gelu = Phi(x) + x * phi(x)
 fn gelu_erf_grad(x: f32) -> f32 {
-  return normal_cdf_unchecked(x) + x * normal_pdf(x);
+  let cg = normal_cdf_gauss(x);             // Phi(x) and exp(-x^2/2) from one exp
+  return cg.x + x * 0.398942280 * cg.y;
 }
 
 fn gelu_erf4(x: vec4<f32>) -> vec4<f32> {
