@@ -1,19 +1,20 @@
 // Helpers shared by several shaders (pulled in with `//!include common.wgsl`).
 
 // Bit test, so no compiler assumption about NaN can fold it away.
-fn is_nan(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+// (Parameter names here must not collide with binding names: reflection does not scope names.)
+fn is_nan(nan_v: f32) -> bool {
+  return (bitcast<u32>(nan_v) & 0x7fffffffu) > 0x7f800000u;
 }
 
 // max/min that return NaN when either side is NaN (WGSL leaves that case undefined).
-fn max_nan(a: f32, b: f32) -> f32 {
-  if (is_nan(a) || is_nan(b)) { return a + b; }
-  return max(a, b);
+fn max_nan(nan_l: f32, nan_r: f32) -> f32 {
+  if (is_nan(nan_l) || is_nan(nan_r)) { return nan_l + nan_r; }
+  return max(nan_l, nan_r);
 }
 
-fn min_nan(a: f32, b: f32) -> f32 {
-  if (is_nan(a) || is_nan(b)) { return a + b; }
-  return min(a, b);
+fn min_nan(nan_l: f32, nan_r: f32) -> f32 {
+  if (is_nan(nan_l) || is_nan(nan_r)) { return nan_l + nan_r; }
+  return min(nan_l, nan_r);
 }
 
 // A quiet NaN and +Infinity. Read through private variables: WGSL rejects NaN and infinities

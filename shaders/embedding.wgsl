@@ -1,0 +1,194 @@
+// Embedding lookup and row gather, and their deterministic scatter-add backward.
+//
+// Both ops read rows of a table (V, C) at ids. For an embedding, id(t) = ids[t]. For a row gather
+// from x (B, S, C) at positions (B, P), the table is x viewed as (B*S, C) and
+// id(t) = positions[t] + (t / P) * S: the same kernels serve both (seg_len = P, seg_stride = S;
+// seg_len = 0 for an embedding). An id outside its range gives a NaN row in the forward and is
+// skipped by the backward; `validate` finds the first such token for a clear host-side error.
+//
+// Backward, deterministic (the same bits every run, whatever the repeats): a stable counting sort
+// of the tokens by id, then one invocation per (vocab row, column) that sums its tokens' dy rows
+// in token order.
+//   hist:       tokens are split into `nb` contiguous blocks; one invocation per block counts its
+//               tokens per id, serially, into counts (V, nb). No atomics.
+//   scan:       one workgroup: exclusive prefix sum of counts in (id, block) order -> cursor
+//               (V, nb), and row_start (V + 1) = where each id's tokens begin.
+//   place:      one invocation per block walks its tokens in order, sorted[cursor[id, b]++] = t.
+//   accumulate: dtable[v, c] = sum of dy[sorted[k], c] for k in row_start[v] .. row_start[v+1].
+
+struct Params {
+  tokens: u32,      // number of ids
+  V: u32,           // table rows (B*S for a row gather)
+  C: u32,           // row width (in vec4s for the _vec4 entries)
+  seg_len: u32,     // P for a row gather, 0 for an embedding
+  seg_stride: u32,  // S for a row gather
+  range: u32,       // valid ids are [0, range): V for an embedding, S for a row gather
+  nb: u32,          // token blocks of the backward
+  block_len: u32,   // tokens per block
+  rows_per_group: u32,  // gather / accumulate: rows handled by one workgroup row
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> ids: array<i32>;   // (tokens)
+
+override WG: u32 = 64;
+
+// The table row of token t, or -1 if its id is out of range.
+fn row_of(t: u32) -> i32 {
+  let id = ids[t];
+  if (id < 0 || u32(id) >= p.range) { return -1; }
+  if (p.seg_len == 0u) { return id; }
+  return id + i32((t / p.seg_len) * p.seg_stride);
+}
+
+fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.x + gid.y * nwg.x * WG;
+}
+
+// ---------------------------------------------------------------- forward: out[t, :] = table[row_of(t), :]
+
+@group(0) @binding(2) var<storage, read> table: array<f32>;          // (V, C)
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;      // (tokens, C)
+
+// Row-major launches: x runs over a row's columns, y (then z past 65535) over groups of
+// rows_per_group consecutive rows, so no invocation divides by C (an integer division per element
+// is slow on CPU implementations) and a CPU gets few, long workgroups.
+fn rows_of_launch(wid: vec3<u32>, nwg: vec3<u32>, rows: u32) -> vec2<u32> {
+  let r0 = (wid.y + wid.z * nwg.y) * p.rows_per_group;
+  return vec2<u32>(r0, min(rows, r0 + p.rows_per_group));
+}
+
+@compute @workgroup_size(WG)
+fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+          @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.C) { return; }
+  let span = rows_of_launch(wid, nwg, p.tokens);
+  for (var t = span.x; t < span.y; t++) {
+    let r = row_of(t);
+    out[t * p.C + c] = select(table[u32(max(r, 0)) * p.C + c], bitcast<f32>(NAN_BITS), r < 0);
+  }
+}
+
+@group(0) @binding(4) var<storage, read> table4: array<vec4<f32>>;       // (V, C/4)
+@group(0) @binding(5) var<storage, read_write> out4: array<vec4<f32>>;   // (tokens, C/4)
+
+@compute @workgroup_size(WG)
+fn gather_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+               @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.C) { return; }
+  let span = rows_of_launch(wid, nwg, p.tokens);
+  for (var t = span.x; t < span.y; t++) {
+    let r = row_of(t);
+    out4[t * p.C + c] = select(table4[u32(max(r, 0)) * p.C + c], vec4<f32>(bitcast<f32>(NAN_BITS)), r < 0);
+  }
+}
+
+var<private> NAN_BITS: u32 = 0x7fc00000u;
+
+// ---------------------------------------------------------------- validate
+
+@group(0) @binding(6) var<storage, read_write> first_bad: atomic<u32>;   // [1], preset to 0xffffffff
+
+@compute @workgroup_size(WG)
+fn validate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = flat(gid, nwg);
+  if (t < p.tokens && row_of(t) < 0) { atomicMin(&first_bad, t); }
+}
+
+// ---------------------------------------------------------------- backward
+
+@group(0) @binding(7) var<storage, read_write> counts: array<u32>;       // (V, nb), zeroed
+@group(0) @binding(8) var<storage, read_write> cursor: array<u32>;       // (V, nb)
+@group(0) @binding(9) var<storage, read_write> row_start: array<u32>;    // (V + 1)
+@group(0) @binding(10) var<storage, read_write> sorted: array<u32>;      // (tokens)
+
+@compute @workgroup_size(WG)
+fn hist(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let b = gid.x;
+  if (b >= p.nb) { return; }
+  let t1 = min(p.tokens, (b + 1u) * p.block_len);
+  for (var t = b * p.block_len; t < t1; t++) {
+    let r = row_of(t);
+    if (r >= 0) { counts[u32(r) * p.nb + b] += 1u; }
+  }
+}
+
+override SWG: u32 = 256;
+var<workgroup> chunk_sums: array<u32, SWG>;
+
+@compute @workgroup_size(SWG)
+fn scan(@builtin(local_invocation_index) lid: u32) {
+  let n = p.V * p.nb;
+  let per = (n + SWG - 1u) / SWG;
+  let i0 = min(n, lid * per);
+  let i1 = min(n, i0 + per);
+  var s = 0u;
+  for (var i = i0; i < i1; i++) { s += counts[i]; }
+  chunk_sums[lid] = s;
+  workgroupBarrier();
+  // Hillis-Steele inclusive scan of the chunk sums.
+  for (var d = 1u; d < SWG; d <<= 1u) {
+    var v = chunk_sums[lid];
+    if (lid >= d) { v += chunk_sums[lid - d]; }
+    workgroupBarrier();
+    chunk_sums[lid] = v;
+    workgroupBarrier();
+  }
+  var run = chunk_sums[lid] - s;   // exclusive prefix of this chunk
+  for (var i = i0; i < i1; i++) {
+    cursor[i] = run;
+    if (i % p.nb == 0u) { row_start[i / p.nb] = run; }
+    run += counts[i];
+  }
+  if (lid == SWG - 1u) { row_start[p.V] = chunk_sums[lid]; }
+}
+
+@compute @workgroup_size(WG)
+fn place(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let b = gid.x;
+  if (b >= p.nb) { return; }
+  let t1 = min(p.tokens, (b + 1u) * p.block_len);
+  for (var t = b * p.block_len; t < t1; t++) {
+    let r = row_of(t);
+    if (r >= 0) {
+      let k = u32(r) * p.nb + b;
+      sorted[cursor[k]] = t;
+      cursor[k] += 1u;
+    }
+  }
+}
+
+@group(0) @binding(11) var<storage, read> dy: array<f32>;                 // (tokens, C)
+@group(0) @binding(12) var<storage, read> starts: array<u32>;             // (V + 1)
+@group(0) @binding(13) var<storage, read> order: array<u32>;              // (tokens)
+@group(0) @binding(14) var<storage, read_write> dtable: array<f32>;       // (V, C)
+
+@compute @workgroup_size(WG)
+fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+              @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.C) { return; }
+  let span = rows_of_launch(wid, nwg, p.V);
+  for (var v = span.x; v < span.y; v++) {
+    var s = 0.0;
+    for (var k = starts[v]; k < starts[v + 1u]; k++) { s += dy[order[k] * p.C + c]; }
+    dtable[v * p.C + c] = s;
+  }
+}
+
+@group(0) @binding(15) var<storage, read> dy4: array<vec4<f32>>;           // (tokens, C/4)
+@group(0) @binding(16) var<storage, read_write> dtable4: array<vec4<f32>>; // (V, C/4)
+
+@compute @workgroup_size(WG)
+fn accumulate_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+                   @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = gid.x;
+  if (c >= p.C) { return; }
+  let span = rows_of_launch(wid, nwg, p.V);
+  for (var v = span.x; v < span.y; v++) {
+    var s = vec4<f32>();
+    for (var k = starts[v]; k < starts[v + 1u]; k++) { s += dy4[order[k] * p.C + c]; }
+    dtable4[v * p.C + c] = s;
+  }
+}

@@ -1,0 +1,87 @@
+// Row-wise kernels' shared layout: a workgroup of WG invocations handles WG / TPR rows with TPR
+// invocations per row. TPR = 1 (a software adapter: lavapipe runs 8 invocations as one SIMD
+// vector, and barriers are expensive there) reduces a row in registers with no barrier; TPR > 1
+// (a GPU) reduces it with a tree in workgroup memory.
+// Invocations whose row is past the end redo the last row and store nothing: they still take part
+// in the barriers (every reduction is called from uniform control flow), and with TPR = 1 every
+// loop over a row has the same trip count in all invocations, so the column index stays uniform
+// and a per-column load (gamma, beta) is one load for the whole SIMD vector instead of a gather.
+// Included by layernorm.wgsl, softmax.wgsl and cross_entropy.wgsl.
+
+override WG: u32 = 64;    // invocations per workgroup, a power of two
+override TPR: u32 = 64;   // invocations per row: a power of two dividing WG
+
+// Two scalar arrays rather than one of vec2s: wgsl_reflect's detectRaces (test/races.test.ts)
+// cannot execute stores of vectors into workgroup arrays.
+var<workgroup> red_a: array<f32, WG>;
+var<workgroup> red_b: array<f32, WG>;
+var<workgroup> red_max: array<f32, WG>;
+
+// The row handled by this invocation and its lane within the row.
+fn row_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.x + wid.y * nwg.x) * (WG / TPR) + lid / TPR;
+}
+
+fn lane_of(lid: u32) -> u32 {
+  return lid % TPR;
+}
+
+// Sum of v over the TPR invocations of a row; each of them gets the result.
+fn row_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
+  if (TPR == 1u) { return v; }
+  red_a[lid] = v.x;
+  red_b[lid] = v.y;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
+    if (lane < s) {
+      red_a[lid] = red_a[lid] + red_a[lid + s];
+      red_b[lid] = red_b[lid] + red_b[lid + s];
+    }
+    workgroupBarrier();
+  }
+  let r = vec2<f32>(red_a[lid - lane], red_b[lid - lane]);
+  workgroupBarrier();
+  return r;
+}
+
+fn row_sum(lid: u32, v: f32) -> f32 {
+  return row_sum2(lid, vec2<f32>(v, 0.0)).x;
+}
+
+// Max of v over the row's invocations, NaN if any is NaN.
+fn row_max(lid: u32, v: f32) -> f32 {
+  if (TPR == 1u) { return v; }
+  red_max[lid] = v;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
+    if (lane < s) { red_max[lid] = max_nan(red_max[lid], red_max[lid + s]); }
+    workgroupBarrier();
+  }
+  let r = red_max[lid - lane];
+  workgroupBarrier();
+  return r;
+}
+
+fn hsum(v: vec4<f32>) -> f32 {
+  return (v.x + v.y) + (v.z + v.w);
+}
+
+// -inf, read through a private variable: WGSL rejects infinities in constant expressions.
+var<private> NEG_INF_BITS: u32 = 0xff800000u;
+fn neg_inf_f32() -> f32 {
+  return bitcast<f32>(NEG_INF_BITS);
+}
+
+fn is_neg_inf(v: f32) -> bool {
+  return bitcast<u32>(v) == 0xff800000u;
+}
+
+// Componentwise max that is NaN where either side is NaN.
+fn max_nan4(a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
+  let abs_bits = vec4<u32>(0x7fffffffu);
+  let inf_bits = vec4<u32>(0x7f800000u);
+  let either = ((bitcast<vec4<u32>>(a) & abs_bits) > inf_bits) | ((bitcast<vec4<u32>>(b) & abs_bits) > inf_bits);
+  return select(max(a, b), a + b, either);
+}
