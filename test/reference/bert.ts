@@ -1,5 +1,6 @@
-// A plain float64 BERT on the CPU, written from Hugging Face's modeling_bert.py semantics and
-// nothing else in this repository: the spec the GPU models are checked against.
+// A plain float64 BERT on the CPU, written from Hugging Face's modeling_bert.py semantics (with the
+// float64 LayerNorm, GELU and cross-entropy references of the kernels): the spec the GPU models
+// are checked against.
 //   embeddings: word[id] + token_type[segment] + position[s] -> LayerNorm
 //   each layer (post-LN): a = LN(h + (softmax(q k^T / sqrt(d) + mask) v) Wo + bo)
 //                         h = LN(a + act(a Wi + bi) Wo2 + bo2)
@@ -7,6 +8,9 @@
 //   MLM head: LN(act(h Wt + bt)) E^T + bias, E the word embeddings (tied)
 // Weights are keyed by HF parameter names; Linear weights are (out, in) as torch stores them.
 import type { BertConfig } from '../../src/nn/config.ts';
+import { crossEntropyRef } from './cross_entropy.ts';
+import { gelu64 } from './gelu.ts';
+import { layerNormRef } from './layernorm.ts';
 
 export type Weights = Record<string, ArrayLike<number>>;
 
@@ -17,36 +21,12 @@ export interface RefInputs {
   tokenTypeIds?: number[][];
 }
 
-// ------------------------------------------------------------------ scalar functions
-
-/**
- * erf to ~1e-16 relative: erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)),
- * a series of positive terms (no cancellation); |x| >= 6 is +-1 to double precision.
- */
-export function erf(x: number): number {
-  if (Number.isNaN(x)) return x;
-  const ax = Math.abs(x);
-  if (ax >= 6) return Math.sign(x);
-  let term = ax;
-  let sum = ax;
-  for (let n = 1; n < 200; n++) {
-    term *= (2 * ax * ax) / (2 * n + 1);
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * Math.exp(-ax * ax) * sum;
-}
+// ------------------------------------------------------------------ building blocks
 
 export function activation(kind: BertConfig['hidden_act'], x: number): number {
-  switch (kind) {
-    case 'gelu': return 0.5 * x * (1 + erf(x / Math.SQRT2));
-    case 'gelu_new':
-    case 'gelu_pytorch_tanh': return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
-    case 'relu': return Math.max(0, x);
-  }
+  if (kind === 'relu') return Math.max(0, x);
+  return gelu64(x, kind === 'gelu' ? 'none' : 'tanh');
 }
-
-// ------------------------------------------------------------------ building blocks
 
 /** x (rows, in) W^T + b, W (out, in) -> (rows, out) */
 export function linear(x: ArrayLike<number>, rows: number, w: ArrayLike<number>, b: ArrayLike<number> | undefined, nIn: number, nOut: number): Float64Array {
@@ -61,19 +41,9 @@ export function linear(x: ArrayLike<number>, rows: number, w: ArrayLike<number>,
   return y;
 }
 
-/** LayerNorm over rows of length c: biased variance, as torch. */
-export function layerNorm(x: ArrayLike<number>, rows: number, c: number, g: ArrayLike<number>, b: ArrayLike<number>, eps: number): Float64Array {
-  const y = new Float64Array(rows * c);
-  for (let r = 0; r < rows; r++) {
-    let mean = 0;
-    for (let i = 0; i < c; i++) mean += x[r * c + i];
-    mean /= c;
-    let v = 0;
-    for (let i = 0; i < c; i++) v += (x[r * c + i] - mean) ** 2;
-    const rstd = 1 / Math.sqrt(v / c + eps);
-    for (let i = 0; i < c; i++) y[r * c + i] = (x[r * c + i] - mean) * rstd * g[i] + b[i];
-  }
-  return y;
+/** LayerNorm over rows of length c (biased variance, as torch). */
+export function layerNorm(x: ArrayLike<number>, c: number, g: ArrayLike<number>, b: ArrayLike<number>, eps: number): Float64Array {
+  return layerNormRef(x, g, b, c, eps).y;
 }
 
 /**
@@ -154,7 +124,7 @@ export function bertForward(config: BertConfig, w: Weights, inputs: RefInputs, p
       for (let i = 0; i < H; i++) h[(b * S + s) * H + i] = word[id * H + i] + type[tt * H + i] + pos[s * H + i];
     }
   }
-  h = layerNorm(h, rows, H, P('embeddings.LayerNorm.weight'), P('embeddings.LayerNorm.bias'), eps);
+  h = layerNorm(h, H, P('embeddings.LayerNorm.weight'), P('embeddings.LayerNorm.bias'), eps);
   const hiddenStates = [h];
 
   for (let l = 0; l < config.num_hidden_layers; l++) {
@@ -164,10 +134,10 @@ export function bertForward(config: BertConfig, w: Weights, inputs: RefInputs, p
     const v = linear(h, rows, L('attention.self.value.weight'), L('attention.self.value.bias'), H, H);
     const ctx = attention(q, k, v, B, S, A, inputs.attentionMask);
     const attnOut = addInto(linear(ctx, rows, L('attention.output.dense.weight'), L('attention.output.dense.bias'), H, H), h);
-    const a = layerNorm(attnOut, rows, H, L('attention.output.LayerNorm.weight'), L('attention.output.LayerNorm.bias'), eps);
+    const a = layerNorm(attnOut, H, L('attention.output.LayerNorm.weight'), L('attention.output.LayerNorm.bias'), eps);
     const inner = linear(a, rows, L('intermediate.dense.weight'), L('intermediate.dense.bias'), H, config.intermediate_size).map((x) => activation(config.hidden_act, x));
     const out = addInto(linear(inner, rows, L('output.dense.weight'), L('output.dense.bias'), config.intermediate_size, H), a);
-    h = layerNorm(out, rows, H, L('output.LayerNorm.weight'), L('output.LayerNorm.bias'), eps);
+    h = layerNorm(out, H, L('output.LayerNorm.weight'), L('output.LayerNorm.bias'), eps);
     hiddenStates.push(h);
   }
 
@@ -191,25 +161,13 @@ export function mlmLogits(config: BertConfig, w: Weights, sequence: Float64Array
     for (let p = 0; p < nP; p++) rows.set(sequence.subarray((b * seqLen + positions[b][p]) * H, (b * seqLen + positions[b][p] + 1) * H), (b * nP + p) * H);
   }
   const t = linear(rows, B * nP, w['cls.predictions.transform.dense.weight'], w['cls.predictions.transform.dense.bias'], H, H).map((x) => activation(config.hidden_act, x));
-  const n = layerNorm(t, B * nP, H, w['cls.predictions.transform.LayerNorm.weight'], w['cls.predictions.transform.LayerNorm.bias'], config.layer_norm_eps);
+  const n = layerNorm(t, H, w['cls.predictions.transform.LayerNorm.weight'], w['cls.predictions.transform.LayerNorm.bias'], config.layer_norm_eps);
   return linear(n, B * nP, w['bert.embeddings.word_embeddings.weight'], w['cls.predictions.bias'], H, V);
 }
 
-/** Mean cross-entropy of logits (N, V) over rows whose label is not ignoreIndex, weighted. */
-export function crossEntropy(logits: ArrayLike<number>, V: number, labels: number[], ignoreIndex = -100, weights?: number[]): number {
-  let total = 0;
-  let count = 0;
-  labels.forEach((label, r) => {
-    if (label === ignoreIndex) return;
-    let mx = -Infinity;
-    for (let i = 0; i < V; i++) mx = Math.max(mx, logits[r * V + i]);
-    let z = 0;
-    for (let i = 0; i < V; i++) z += Math.exp(logits[r * V + i] - mx);
-    const wt = weights ? weights[r] : 1;
-    total += wt * (mx + Math.log(z) - logits[r * V + label]);
-    count += wt;
-  });
-  return count > 0 ? total / count : 0;
+/** Mean cross-entropy of logits (N, V) over rows whose label is not ignoreIndex. */
+export function crossEntropy(logits: ArrayLike<number>, V: number, labels: number[], ignoreIndex = -100): number {
+  return crossEntropyRef(logits, labels, V, { ignoreIndex }).loss;
 }
 
 /** The masked-LM loss of BertForMaskedLM at mask positions: the objective of the gradient check. */
