@@ -100,15 +100,19 @@ export function reflectKernel(source: ShaderSource, entry: string): KernelLayout
     const where = m ? source.origin(Number(m[1])) : { file: `${source.name}.wgsl`, line: 0 };
     throw new ShaderCompileError(`shaders/${where.file}:${where.line}: WGSL parse error: ${msg.replace(/\.*\s*Line:\s*\d+/, '')}`);
   }
-  if (!reflect.entry.compute.some((e) => e.name === entry)) {
+  const fn = reflect.entry.compute.find((e) => e.name === entry);
+  if (!fn) {
     throw new ShaderCompileError(`shaders/${source.name}.wgsl has no @compute entry point '${entry}'`);
   }
+  // Only the resources this entry point uses (directly or through the functions it calls) belong
+  // to its pipeline, so the entry points of one file may bind different sets.
+  const used = new Set(fn.resources.map((r) => r.name));
   const bindings: BindingInfo[] = [];
   let uniform: UniformLayout | null = null;
   const groups = reflect.getBindGroups();
   if (groups.length > 1) throw new ShaderCompileError(`shaders/${source.name}.wgsl: only @group(0) is supported`);
   for (const b of groups[0] ?? []) {
-    if (!b) continue;
+    if (!b || !used.has(b.name)) continue;
     const type = b.type as unknown as ReflectType;
     if (b.resourceType === 0) {
       const fields = new Map<string, Slot[]>();
