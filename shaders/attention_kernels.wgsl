@@ -215,52 +215,51 @@ fn mask_at(b: u32, j: u32) -> f32 {
 
 // ------------------------------------------------------------------ dropout masks
 
-fn philox_attention(bh: u32, i: u32, j: u32) -> vec4<u32> {
-  return philox4x32_10(vec4<u32>(j >> 1u, i >> 1u, bh, PHILOX_ATTENTION), vec2<u32>(p.seed_lo, p.seed_hi));
-}
 
-// Keep factors (0 or 1 / (1 - rate)) of queries ie, ie + 1 (ie even) against keys j0 .. j0 + 7
-// (j0 a multiple of 8): [query ie keys 0-3, keys 4-7, query ie + 1 keys 0-3, keys 4-7].
-fn keep_queries2(bh: u32, ie: u32, j0: u32) -> array<vec4<f32>, 4> {
-  let w0 = philox_keep4(philox_attention(bh, ie, j0), p.threshold, p.drop_scale);
-  let w1 = philox_keep4(philox_attention(bh, ie, j0 + 2u), p.threshold, p.drop_scale);
-  let w2 = philox_keep4(philox_attention(bh, ie, j0 + 4u), p.threshold, p.drop_scale);
-  let w3 = philox_keep4(philox_attention(bh, ie, j0 + 6u), p.threshold, p.drop_scale);
-  return array<vec4<f32>, 4>(vec4<f32>(w0.xy, w1.xy), vec4<f32>(w2.xy, w3.xy), vec4<f32>(w0.zw, w1.zw), vec4<f32>(w2.zw, w3.zw));
-}
-
-// Keep factors of keys je, je + 1 (je even) against queries i0 .. i0 + 7 (i0 a multiple of 8):
-// [key je queries 0-3, queries 4-7, key je + 1 queries 0-3, queries 4-7].
-fn keep_keys2(bh: u32, je: u32, i0: u32) -> array<vec4<f32>, 4> {
-  let w0 = philox_keep4(philox_attention(bh, i0, je), p.threshold, p.drop_scale);
-  let w1 = philox_keep4(philox_attention(bh, i0 + 2u, je), p.threshold, p.drop_scale);
-  let w2 = philox_keep4(philox_attention(bh, i0 + 4u, je), p.threshold, p.drop_scale);
-  let w3 = philox_keep4(philox_attention(bh, i0 + 6u, je), p.threshold, p.drop_scale);
-  return array<vec4<f32>, 4>(vec4<f32>(w0.xz, w1.xz), vec4<f32>(w2.xz, w3.xz), vec4<f32>(w0.yw, w1.yw), vec4<f32>(w2.yw, w3.yw));
-}
-
-// Keep factors for this lane's R rows (queries when `queries`, else keys) starting at row0,
-// against the 8 columns starting at c0: z[r * 2 + half]. Rows pair up as (row0, row0 + 1), ...;
-// a single row (R = 1) takes its parity's half of its pair.
-fn keep_pair(bh: u32, re: u32, c0: u32, queries: bool) -> array<vec4<f32>, 4> {
-  if (queries) { return keep_queries2(bh, re, c0); }
-  return keep_keys2(bh, re, c0);
-}
+// Keep factors (0 or 1 / (1 - rate)) of this lane's R rows starting at row0 (queries when
+// `queries`, else keys) against the 8 columns c0 .. c0 + 7 (c0 a multiple of 8): z[r * 2 + half].
+// Rows pair up as (row0, row0 + 1), ... and columns as (c0, c0 + 1), ...: one Philox call covers a
+// row pair x column pair. The calls run in a loop the compiler keeps rolled (its body is large),
+// so each pipeline compiles one Philox instead of eight.
 fn keep_block(bh: u32, row0: u32, c0: u32, queries: bool) -> Scores {
-  var z: Scores;
-  let w = keep_pair(bh, row0 & ~1u, c0, queries);
-  if (R == 1u) {
-    let odd = (row0 & 1u) == 1u;
-    z[0] = select(w[0], w[2], odd);
-    z[1] = select(w[1], w[3], odd);
-    return z;
+  // Without dropout the loop runs 0 times and every factor stays 1: no branch around the caller's
+  // code (a branch there doubles compile time on lavapipe), and no Philox work at run time.
+  let one = vec4<f32>(1.0);
+  var w = array<vec4<f32>, 8>(one, one, one, one, one, one, one, one);
+  let re = row0 & ~1u;
+  let calls = select(select(4u, 8u, R > 2u), 0u, p.threshold == 0u);
+  for (var n = 0u; n < calls; n++) {
+    let r = re + 2u * (n >> 2u);
+    let c = c0 + 2u * (n & 3u);
+    let i = select(c, r, queries);
+    let j = select(r, c, queries);
+    w[n] = philox_keep4(philox_attention(bh, i, j), p.threshold, p.drop_scale);
   }
-  z[0] = w[0]; z[1] = w[1]; z[2] = w[2]; z[3] = w[3];
-  if (R > 2u) {
-    let u = keep_pair(bh, row0 + 2u, c0, queries);
-    z[4] = u[0]; z[5] = u[1]; z[6] = u[2]; z[7] = u[3];
+  // Word order of a call: (i even, j even), (i even, j odd), (i odd, j even), (i odd, j odd).
+  var z = Scores();
+  for (var rp = 0u; rp < 2u; rp++) {
+    let n = rp * 4u;
+    if (queries) {
+      z[rp * 4u] = vec4<f32>(w[n].xy, w[n + 1u].xy);
+      z[rp * 4u + 1u] = vec4<f32>(w[n + 2u].xy, w[n + 3u].xy);
+      z[rp * 4u + 2u] = vec4<f32>(w[n].zw, w[n + 1u].zw);
+      z[rp * 4u + 3u] = vec4<f32>(w[n + 2u].zw, w[n + 3u].zw);
+    } else {
+      z[rp * 4u] = vec4<f32>(w[n].xz, w[n + 1u].xz);
+      z[rp * 4u + 1u] = vec4<f32>(w[n + 2u].xz, w[n + 3u].xz);
+      z[rp * 4u + 2u] = vec4<f32>(w[n].yw, w[n + 1u].yw);
+      z[rp * 4u + 3u] = vec4<f32>(w[n + 2u].yw, w[n + 3u].yw);
+    }
+  }
+  if (R == 1u && (row0 & 1u) == 1u) {  // a single odd row takes its pair's second half
+    z[0] = z[2];
+    z[1] = z[3];
   }
   return z;
+}
+
+fn philox_attention(bh: u32, i: u32, j: u32) -> vec4<u32> {
+  return philox4x32_10(vec4<u32>(j >> 1u, i >> 1u, bh, PHILOX_ATTENTION), vec2<u32>(p.seed_lo, p.seed_hi));
 }
 
 // ------------------------------------------------------------------ shared steps
@@ -365,10 +364,8 @@ fn forward_body(lid: u32, wid: vec3<u32>) {
     online_row(0u, bias, ok, &s, &m, &l, &alpha);
     if (R > 1u) { online_row(1u, bias, ok, &s, &m, &l, &alpha); }
     if (R > 2u) { online_row(2u, bias, ok, &s, &m, &l, &alpha); online_row(3u, bias, ok, &s, &m, &l, &alpha); }
-    if (p.threshold != 0u) {
-      var z = keep_block(bh, row0, j0, true);
-      scale_scores(&s, &z);
-    }
+    var z = keep_block(bh, row0, j0, true);
+    scale_scores(&s, &z);
     var vc = row_v(kat);
     block_axpy(&acc, &vc, &s, alpha);
   }
@@ -409,24 +406,19 @@ fn backward_prep(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 // Row r of a block: P = exp(s + bias - lse) (0 for invalid columns and for rows whose lse is
 // -inf, i.e. every key masked), then s <- dS = P * (dP - delta) with dP = dp (times the dropout
-// factor z), and pd <- P (times z): the weights of dv. lse and delta are given per column as
+// factor z, all ones without dropout), and pd <- P (times z): the weights of dv. lse and delta are given per column as
 // vec4 pairs (a row's own values repeated when they are per row).
 fn grad_row(r: u32, bias: array<vec4<f32>, 2>, ok: array<vec4<bool>, 2>, lse_lo: vec4<f32>, lse_hi: vec4<f32>, del_lo: vec4<f32>, del_hi: vec4<f32>, s: ptr<function, Scores>, dp: ptr<function, Scores>, z: ptr<function, Scores>, pd: ptr<function, Scores>) {
   let zero = vec4<f32>(0.0);
   let ninf = vec4<f32>(neg_inf());
   let plo = select(zero, exp((*s)[r * 2u] + bias[0] - lse_lo), ok[0] & (lse_lo != ninf));
   let phi = select(zero, exp((*s)[r * 2u + 1u] + bias[1] - lse_hi), ok[1] & (lse_hi != ninf));
-  var dlo = (*dp)[r * 2u];
-  var dhi = (*dp)[r * 2u + 1u];
-  if (p.threshold != 0u) {
-    dlo *= (*z)[r * 2u];
-    dhi *= (*z)[r * 2u + 1u];
-    (*pd)[r * 2u] = plo * (*z)[r * 2u];
-    (*pd)[r * 2u + 1u] = phi * (*z)[r * 2u + 1u];
-  } else {
-    (*pd)[r * 2u] = plo;
-    (*pd)[r * 2u + 1u] = phi;
-  }
+  let zlo = (*z)[r * 2u];
+  let zhi = (*z)[r * 2u + 1u];
+  let dlo = (*dp)[r * 2u] * zlo;
+  let dhi = (*dp)[r * 2u + 1u] * zhi;
+  (*pd)[r * 2u] = plo * zlo;
+  (*pd)[r * 2u + 1u] = phi * zhi;
   (*s)[r * 2u] = plo * (dlo - del_lo);
   (*s)[r * 2u + 1u] = phi * (dhi - del_hi);
 }
@@ -469,8 +461,7 @@ fn backward_q_body(lid: u32, wid: vec3<u32>) {
     block_dots(&dor, &vc, &dp);
     let bias = lanes_f32(mask_at(b, min(j0 + lane, p.S - 1u)));
     let ok = valid8(j0);
-    var z = Scores();
-    if (p.threshold != 0u) { z = keep_block(bh, row0, j0, true); }
+    var z = keep_block(bh, row0, j0, true);
     var pd = Scores();
     grad_row(0u, bias, ok, vec4<f32>(st0.x), vec4<f32>(st0.x), vec4<f32>(st0.y), vec4<f32>(st0.y), &s, &dp, &z, &pd);
     if (R > 1u) { grad_row(1u, bias, ok, vec4<f32>(st1.x), vec4<f32>(st1.x), vec4<f32>(st1.y), vec4<f32>(st1.y), &s, &dp, &z, &pd); }
@@ -530,8 +521,7 @@ fn backward_kv_body(lid: u32, wid: vec3<u32>) {
     let del_lo = vec4<f32>(sq[0].y, sq[1].y, sq[2].y, sq[3].y);
     let del_hi = vec4<f32>(sq[4].y, sq[5].y, sq[6].y, sq[7].y);
     let ok = valid8(i0);
-    var z = Scores();
-    if (p.threshold != 0u) { z = keep_block(bh, row0, i0, false); }
+    var z = keep_block(bh, row0, i0, false);
     var pd = Scores();
     grad_row(0u, kb0, ok, lse_lo, lse_hi, del_lo, del_hi, &s, &dp, &z, &pd);
     if (R > 1u) { grad_row(1u, kb1, ok, lse_lo, lse_hi, del_lo, del_hi, &s, &dp, &z, &pd); }

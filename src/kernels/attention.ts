@@ -39,11 +39,11 @@ export interface AttentionGrads {
  * Kernel selection, exposed for tests and benchmarks. `variant`: 'subgroup' exchanges a block's
  * keys between lanes with subgroup broadcasts (needs subgroups of >= 8 invocations), 'portable'
  * through workgroup memory; 'auto' takes 'subgroup' when the adapter allows it. `rowsPerLane`
- * (1, 2 or 4; 0 = chosen from the head dim) is how many query (or key) rows one invocation owns.
+ * (1, 2 or 4, for all passes or per pass; 0 = chosen from the head dim) is how many query (or key) rows one invocation owns.
  */
 export const attentionTuning = {
   variant: 'auto' as 'auto' | 'subgroup' | 'portable',
-  rowsPerLane: 0,
+  rowsPerLane: 0 as number | Partial<Record<'forward' | 'q' | 'kv', number>>,
 };
 
 const kernels = {
@@ -82,11 +82,20 @@ function variantOf(e: Engine): keyof typeof kernels {
   return e.ctx.hasSubgroups && (info.subgroupMinSize ?? 0) >= 8 ? 'subgroup' : 'portable';
 }
 
-// Rows per lane: more rows reuse each loaded key for more FMAs, but every row holds its q (or k,
-// v) and accumulators in private memory; past ~1 KiB per lane lavapipe spills heavily.
-function rowsPerLane(D: number): number {
-  if (attentionTuning.rowsPerLane) return attentionTuning.rowsPerLane;
-  return D <= 64 ? 4 : 2;
+type Pass = 'forward' | 'q' | 'kv';
+
+// Rows per lane R: each lane keeps R rows (and their accumulators) and reuses every key it
+// receives R times, so a larger R means fewer loads and exchanges per FMA. But the kernels are
+// unrolled over rows and 16-dim chunks, and lavapipe's compile time grows with R * chunks
+// (seconds per pipeline): R * ceil(D / 16) <= 8 keeps every head dim at about the same compile
+// cost. Measured at BERT-base (D 64) on lavapipe, R = 4 instead of 2 runs the forward+backward
+// ~1.4x faster for ~1.6x the compile time (attentionTuning.rowsPerLane overrides this choice).
+function rowsPerLane(D: number, pass: Pass): number {
+  const t = attentionTuning.rowsPerLane;
+  const chosen = typeof t === 'number' ? t : t[pass];
+  if (chosen) return chosen;
+  const chunks = Math.ceil(D / 16);
+  return chunks <= 2 ? 4 : chunks <= 4 ? 2 : 1;
 }
 
 function geometry(op: string, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): Geometry {
@@ -121,25 +130,24 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 function launchConfig(op: string, g: Geometry, opts: AttentionOptions, variant: keyof typeof kernels) {
-  const R = variant === 'subgroup' ? rowsPerLane(g.D) : 1;
-  const WG = variant === 'subgroup' ? WG_SUBGROUP : WG_PORTABLE;
   const drop = opts.dropout ? dropoutParams(op, opts.dropout.rate, opts.dropout.seed) : null;
-  return {
-    uniforms: {
-      S: g.S,
-      H: g.H,
-      HD4: (g.H * g.D) / 4,
-      D4: g.D / 4,
-      scale: g.scale,
-      threshold: drop?.threshold ?? 0,
-      drop_scale: drop?.scale ?? 1,
-      seed_lo: drop?.seedLo ?? 0,
-      seed_hi: drop?.seedHi ?? 0,
-      has_mask: opts.mask ? 1 : 0,
-    },
-    // One pipeline per (chunks per head row, rows per lane).
-    overrides: { DC: Math.ceil(g.D / 16), R, WG },
-    workgroups: [Math.ceil(g.S / (WG * R)), g.B * g.H],
+  const uniforms = {
+    S: g.S,
+    H: g.H,
+    HD4: (g.H * g.D) / 4,
+    D4: g.D / 4,
+    scale: g.scale,
+    threshold: drop?.threshold ?? 0,
+    drop_scale: drop?.scale ?? 1,
+    seed_lo: drop?.seedLo ?? 0,
+    seed_hi: drop?.seedHi ?? 0,
+    has_mask: opts.mask ? 1 : 0,
+  };
+  // One pipeline per (16-dim chunks per head row, rows per lane); the rest are uniforms.
+  return (pass: Pass) => {
+    const R = variant === 'subgroup' ? rowsPerLane(g.D, pass) : 1;
+    const WG = variant === 'subgroup' ? WG_SUBGROUP : WG_PORTABLE;
+    return { uniforms, overrides: { DC: Math.ceil(g.D / 16), R, WG }, workgroups: [Math.ceil(g.S / (WG * R)), g.B * g.H] };
   };
 }
 
@@ -158,7 +166,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const cfg = launchConfig('attention', g, opts, variant);
   e.run(kernels[variant].forward, {
     bindings: { q, k, v, mask: opts.mask ?? q, o: out, lse },
-    ...cfg,
+    ...cfg('forward'),
   });
   return { out, lse };
 }
@@ -192,12 +200,12 @@ export function attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, 
   const stats = e.empty([g.B, g.H, g.S, 2], 'f32');
   e.run(set.prep, {
     bindings: { o: out, lse, dout: dOut, stats },
-    uniforms: cfg.uniforms,
+    uniforms: cfg('q').uniforms,
     overrides: { WG: 64 },
     workgroups: [Math.ceil(g.S / 64), g.B * g.H],
   });
-  e.run(set.q, { bindings: { q, k, v, mask, dout: dOut, stats, dq }, ...cfg });
-  e.run(set.kv, { bindings: { q, k, v, mask, dout: dOut, stats, dk, dv }, ...cfg });
+  e.run(set.q, { bindings: { q, k, v, mask, dout: dOut, stats, dq }, ...cfg('q') });
+  e.run(set.kv, { bindings: { q, k, v, mask, dout: dOut, stats, dk, dv }, ...cfg('kv') });
   stats.dispose();
   return { dq, dk, dv };
 }
