@@ -1,7 +1,7 @@
 // Fused softmax attention (see attention_kernels.wgsl) for adapters with subgroups of at least
 // 8 invocations (lavapipe's are exactly 8, one AVX2 vector): lane t of a subgroup loads key (or
 // query) t of each block of 8, and subgroupBroadcast from a constant lane hands it to the others,
-// about one instruction per value. Chunks8 with a subgroup id >= 8 load but are never read from.
+// about one instruction per value. Lanes with a subgroup id >= 8 load but are never read from.
 enable subgroups;
 //!include attention_kernels.wgsl
 

@@ -86,16 +86,15 @@ type Pass = 'forward' | 'q' | 'kv';
 
 // Rows per lane R: each lane keeps R rows (and their accumulators) and reuses every key it
 // receives R times, so a larger R means fewer loads and exchanges per FMA. But the kernels are
-// unrolled over rows and 16-dim chunks, and lavapipe's compile time grows with R * chunks
-// (seconds per pipeline): R * ceil(D / 16) <= 8 keeps every head dim at about the same compile
-// cost. Measured at BERT-base (D 64) on lavapipe, R = 4 instead of 2 runs the forward+backward
-// ~1.4x faster for ~1.6x the compile time (attentionTuning.rowsPerLane overrides this choice).
+// unrolled over rows and 16-dim chunks: private memory per lane and lavapipe's compile time grow
+// with R * ceil(D / 16). Measured at BERT-base (D 64): R = 4 runs forward+backward in 91 ms against
+// 133 ms for R = 2, and compiles its three pipelines in ~40 s of CPU against ~25 s (once per
+// machine: Mesa caches compiled shaders on disk). attentionTuning.rowsPerLane overrides this.
 function rowsPerLane(D: number, pass: Pass): number {
   const t = attentionTuning.rowsPerLane;
   const chosen = typeof t === 'number' ? t : t[pass];
   if (chosen) return chosen;
-  const chunks = Math.ceil(D / 16);
-  return chunks <= 2 ? 4 : chunks <= 4 ? 2 : 1;
+  return Math.ceil(D / 16) <= 4 ? 4 : 2;
 }
 
 function geometry(op: string, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): Geometry {

@@ -4,3 +4,5 @@ export * from './fill.ts';
 export * from './reduce.ts';
 export * from './permute.ts';
 export { broadcastShapes, stridesOf } from './shape.ts';
+export * from './dropout.ts';
+export * from './attention.ts';
