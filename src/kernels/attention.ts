@@ -87,14 +87,16 @@ type Pass = 'forward' | 'q' | 'kv';
 // Rows per lane R: each lane keeps R rows (and their accumulators) and reuses every key it
 // receives R times, so a larger R means fewer loads and exchanges per FMA. But the kernels are
 // unrolled over rows and 16-dim chunks: private memory per lane and lavapipe's compile time grow
-// with R * ceil(D / 16). Measured at BERT-base (D 64): R = 4 runs forward+backward in 91 ms against
-// 133 ms for R = 2, and compiles its three pipelines in ~40 s of CPU against ~25 s (once per
-// machine: Mesa caches compiled shaders on disk). attentionTuning.rowsPerLane overrides this.
+// with R * ceil(D / 16). Measured on lavapipe: at D 64, R = 4 runs forward+backward (B 4, S 128,
+// H 12) in 91 ms against 133 ms for R = 2 and compiles its three pipelines in ~40 s of CPU
+// against ~25 s (once per machine: Mesa caches compiled shaders on disk); at D 128, R = 2 takes
+// 128 ms against 194 ms for R = 1 but ~60 s to compile against ~35 s, so D > 64 keeps R = 1.
+// attentionTuning.rowsPerLane overrides the choice.
 function rowsPerLane(D: number, pass: Pass): number {
   const t = attentionTuning.rowsPerLane;
   const chosen = typeof t === 'number' ? t : t[pass];
   if (chosen) return chosen;
-  return Math.ceil(D / 16) <= 4 ? 4 : 2;
+  return Math.ceil(D / 16) <= 4 ? 4 : 1;
 }
 
 function geometry(op: string, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): Geometry {
