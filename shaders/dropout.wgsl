@@ -14,7 +14,7 @@ override WG: u32 = 256;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let g = linear_index(gid, nwg, WG);
+  let g = gid.x + gid.y * nwg.x * WG;
   let base = g * 4u;
   if (base >= p.n) { return; }
   let words = philox4x32_10(vec4<u32>(g, 0u, 0u, PHILOX_DROPOUT), vec2<u32>(p.seed_lo, p.seed_hi));
