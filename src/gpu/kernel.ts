@@ -105,7 +105,7 @@ export function reflectKernel(source: ShaderSource, entry: string): KernelLayout
   // Only the bindings this entry point uses (directly or through functions it calls) belong to its
   // pipeline, so entry points in one file may have different binding sets. (wgsl_reflect does not
   // scope names: a helper's parameter named like a binding counts as a use of that binding, so keep
-  // binding names distinct from helpers' parameter names, e.g. common.wgsl's `x`.)
+  // binding names distinct from helpers' parameter names.)
   const used = new Set(fn.resources.map((r) => `${r.group}:${r.binding}`));
   const bindings: BindingInfo[] = [];
   let uniform: UniformLayout | null = null;

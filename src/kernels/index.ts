@@ -10,3 +10,5 @@ export * from './cross_entropy.ts';
 export * from './embedding.ts';
 export * from './adamw.ts';
 export { broadcastShapes, stridesOf } from './shape.ts';
+export * from './dropout.ts';
+export * from './attention.ts';
