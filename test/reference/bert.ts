@@ -1,5 +1,5 @@
 // A plain float64 BERT on the CPU, written from Hugging Face's modeling_bert.py semantics (with the
-// float64 LayerNorm, GELU and cross-entropy references of the kernels): the spec the GPU models
+// float64 attention, LayerNorm, GELU and cross-entropy references of the kernels): the spec the GPU models
 // are checked against.
 //   embeddings: word[id] + token_type[segment] + position[s] -> LayerNorm
 //   each layer (post-LN): a = LN(h + (softmax(q k^T / sqrt(d) + mask) v) Wo + bo)
@@ -8,6 +8,7 @@
 //   MLM head: LN(act(h Wt + bt)) E^T + bias, E the word embeddings (tied)
 // Weights are keyed by HF parameter names; Linear weights are (out, in) as torch stores them.
 import type { BertConfig } from '../../src/nn/config.ts';
+import { attentionRef } from './attention.ts';
 import { crossEntropyRef } from './cross_entropy.ts';
 import { gelu64 } from './gelu.ts';
 import { layerNormRef } from './layernorm.ts';
@@ -47,40 +48,13 @@ export function layerNorm(x: ArrayLike<number>, c: number, g: ArrayLike<number>,
 }
 
 /**
- * Multi-head attention over (B, S, heads * D) rows: softmax(q k^T / sqrt(D)) v per head, keys with
- * mask 0 left out (HF adds finfo.min there; the same for any row with one real key).
+ * Multi-head self-attention of (B, S, heads * D) rows with a padding mask (1 = real key): the
+ * attention kernel's float64 reference, keys with mask 0 left out (HF adds finfo.min there: the
+ * same for any row with a real key).
  */
 export function attention(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, B: number, S: number, heads: number, mask?: number[][]): Float64Array {
-  const H = q.length / (B * S);
-  const D = H / heads;
-  const ctx = new Float64Array(B * S * H);
-  const scores = new Float64Array(S);
-  for (let b = 0; b < B; b++) {
-    for (let a = 0; a < heads; a++) {
-      for (let i = 0; i < S; i++) {
-        let mx = -Infinity;
-        for (let j = 0; j < S; j++) {
-          if (mask && mask[b][j] === 0) {
-            scores[j] = -Infinity;
-            continue;
-          }
-          let dot = 0;
-          for (let d = 0; d < D; d++) dot += q[(b * S + i) * H + a * D + d] * k[(b * S + j) * H + a * D + d];
-          scores[j] = dot / Math.sqrt(D);
-          mx = Math.max(mx, scores[j]);
-        }
-        if (mx === -Infinity) continue; // every key masked: zeros
-        let z = 0;
-        for (let j = 0; j < S; j++) z += scores[j] === -Infinity ? 0 : Math.exp(scores[j] - mx);
-        for (let j = 0; j < S; j++) {
-          if (scores[j] === -Infinity) continue;
-          const p = Math.exp(scores[j] - mx) / z;
-          for (let d = 0; d < D; d++) ctx[(b * S + i) * H + a * D + d] += p * v[(b * S + j) * H + a * D + d];
-        }
-      }
-    }
-  }
-  return ctx;
+  const additive = mask ? mask.flat().map((m) => (m === 0 ? -Infinity : 0)) : undefined;
+  return attentionRef(q, k, v, { B, S, H: heads, D: q.length / (B * S * heads), mask: additive }).out;
 }
 
 const addInto = (a: Float64Array, b: ArrayLike<number>) => {
