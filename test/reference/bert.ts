@@ -1,6 +1,6 @@
-// A plain float64 BERT on the CPU, written from Hugging Face's modeling_bert.py semantics (with the
-// float64 attention, LayerNorm, GELU and cross-entropy references of the kernels): the spec the GPU models
-// are checked against.
+// A plain float64 BERT on the CPU, written from Hugging Face's modeling_bert.py semantics (with
+// the kernels' float64 attention, LayerNorm, GELU and cross-entropy references): the spec the GPU
+// models are checked against.
 //   embeddings: word[id] + token_type[segment] + position[s] -> LayerNorm
 //   each layer (post-LN): a = LN(h + (softmax(q k^T / sqrt(d) + mask) v) Wo + bo)
 //                         h = LN(a + act(a Wi + bi) Wo2 + bo2)
