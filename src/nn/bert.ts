@@ -116,7 +116,7 @@ export class BertBackbone extends Module {
   }
 
   private checkInputs({ inputIds, attentionMask, tokenTypeIds }: BertInputs): void {
-    if (inputIds.rank !== 2 || (inputIds.dtype !== 'i32' && inputIds.dtype !== 'u32')) {
+    if (inputIds.rank !== 2 || inputIds.dtype !== 'i32') {
       throw new OpError('bert', `inputIds must be (batch, seq) i32, got ${inputIds.dtype} ${shapeStr(inputIds.shape)}`);
     }
     const [, seq] = inputIds.shape;
@@ -128,7 +128,7 @@ export class BertBackbone extends Module {
         throw new OpError('bert', `${name} ${shapeStr(t.shape)} must have the shape of inputIds ${shapeStr(inputIds.shape)}`);
       }
     }
-    if (tokenTypeIds && tokenTypeIds.dtype !== 'i32' && tokenTypeIds.dtype !== 'u32') {
+    if (tokenTypeIds && tokenTypeIds.dtype !== 'i32') {
       throw new OpError('bert', `tokenTypeIds must be i32, got ${tokenTypeIds.dtype}`);
     }
   }
