@@ -4,3 +4,4 @@ export * from './fill.ts';
 export * from './reduce.ts';
 export * from './permute.ts';
 export { broadcastShapes, stridesOf } from './shape.ts';
+export * from './matmul.ts';
