@@ -39,6 +39,13 @@ export async function nodeGpu(): Promise<GPU> {
   return (held = gpu);
 }
 
+/** The GPU object nodeGpu() returned (null before init or after shutdown): lets another WebGPU
+ * library in the same process, e.g. a benchmark peer, request its own adapter from the same Dawn
+ * instance and driver. */
+export function heldNodeGpu(): GPU | null {
+  return held;
+}
+
 export function releaseNodeGpu(): void {
   held = null;
 }
