@@ -1,6 +1,6 @@
 // Shared by the matmul kernels (matmul_sg, matmul_tiled, matmul_gemv, matmul_reduce): the launch
 // parameters, batch offsets, and the fused epilogue
-//   pre = acc + bias            (stored when SAVE_PRE, for the GELU backward)
+//   pre = acc + bias            (stored with EPI_PRE, for the GELU backward)
 //   out = act(pre) + residual
 // A launch computes C (M, N) = A (M, K) @ B (K, N) for every output batch. With SWAP the kernel
 // computes C^T = B^T A^T instead (the launcher passes the operands exchanged), so (m, n) in the
@@ -15,19 +15,24 @@ struct MatmulParams {
   b_bstride: vec4<u32>,
   k_split: u32,            // K range per split (a multiple of 4); K when not split
   splits: u32,             // number of K splits (1 when not split)
+  operand_layout: u32,     // with DYNAMIC: 1 A_T, 2 B_T, 4 A_ALIGNED, 8 B_ALIGNED (see matmul_operands.wgsl)
+  epilogue: u32,           // 1 bias, 2 residual, 4 save pre, 8 write split-K partials
 }
 @group(0) @binding(0) var<uniform> p: MatmulParams;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;    // (batches, M, N), or (splits, batches, M, N) partials
-@group(0) @binding(2) var<storage, read_write> pre: array<f32>;    // like out when SAVE_PRE, else a dummy
-@group(0) @binding(3) var<storage, read> bias: array<f32>;         // (N) when HAS_BIAS, else a dummy
-@group(0) @binding(4) var<storage, read> residual: array<f32>;     // like out when HAS_RES, else a dummy
+@group(0) @binding(2) var<storage, read_write> pre: array<f32>;    // like out when saved (EPI_PRE), else a dummy
+@group(0) @binding(3) var<storage, read> bias: array<f32>;         // (N) with EPI_BIAS, else a dummy
+@group(0) @binding(4) var<storage, read> residual: array<f32>;     // like out with EPI_RES, else a dummy
 
-override HAS_BIAS: bool = false;
+// The activation is compiled in; the other epilogue steps are flags in p.epilogue (they run once per
+// output element, so a uniform branch costs nothing, and one pipeline serves every combination).
 override ACT: u32 = 0;           // 0 none, 1 GELU (erf), 2 GELU (tanh approximation)
-override HAS_RES: bool = false;
-override SAVE_PRE: bool = false;
-override SPLIT: bool = false;    // write raw partial sums (no epilogue) for the split-K reduce
 override SWAP: bool = false;     // the kernel computes C^T (see above)
+
+const EPI_BIAS = 1u;
+const EPI_RES = 2u;
+const EPI_PRE = 4u;
+const EPI_SPLIT = 8u;            // write raw partial sums (no epilogue) for the split-K reduce
 
 struct BatchOffsets { a: u32, b: u32 }
 
@@ -115,15 +120,16 @@ fn store_result(batch: u32, split: u32, m: u32, n: u32, acc: f32) {
     cols = p.M;
   }
   let slab = rows * cols;
-  if (SPLIT) {
+  let epi = p.epilogue;
+  if ((epi & EPI_SPLIT) != 0u) {
     out[(split * p.batches + batch) * slab + row * cols + col] = acc;
     return;
   }
   let o = batch * slab + row * cols + col;
   var v = acc;
-  if (HAS_BIAS) { v += bias[col]; }
-  if (SAVE_PRE) { pre[o] = v; }
+  if ((epi & EPI_BIAS) != 0u) { v += bias[col]; }
+  if ((epi & EPI_PRE) != 0u) { pre[o] = v; }
   if (ACT == 1u) { v = gelu_erf(v); } else if (ACT == 2u) { v = gelu_tanh(v); }
-  if (HAS_RES) { v += residual[o]; }
+  if ((epi & EPI_RES) != 0u) { v += residual[o]; }
   out[o] = v;
 }

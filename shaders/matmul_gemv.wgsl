@@ -8,17 +8,17 @@ override WG: u32 = 64;
 fn gemv_step(acc: ptr<function, array<vec4<f32>, 4>>, ao: u32, bo: u32, n: u32, k: u32, kend: u32) {
   // bk[i] = B[k + i][n .. n + 3], zero past N or past kend.
   var bk: array<vec4<f32>, 4>;
-  if (B_T) {
+  if (b_t()) {
     for (var c = 0u; c < 4u; c++) {
       let col = min(n + c, p.N - 1u);
-      var v = load4(1u, bo + col * p.K + k, B_ALIGNED);
+      var v = load4(1u, bo + col * p.K + k, b_aligned());
       v = select(vec4(0.0), v, (vec4(k) + vec4(0u, 1u, 2u, 3u) < vec4(kend)) & vec4(n + c < p.N));
       for (var i = 0u; i < 4u; i++) { bk[i][c] = v[i]; }
     }
   } else {
     for (var i = 0u; i < 4u; i++) {
       let kk = min(k + i, p.K - 1u);
-      var v = load4(1u, bo + kk * p.N + n, B_ALIGNED);
+      var v = load4(1u, bo + kk * p.N + n, b_aligned());
       v = select(vec4(0.0), v, (vec4(n) + vec4(0u, 1u, 2u, 3u) < vec4(p.N)) & vec4(k + i < kend));
       bk[i] = v;
     }
@@ -26,13 +26,13 @@ fn gemv_step(acc: ptr<function, array<vec4<f32>, 4>>, ao: u32, bo: u32, n: u32, 
   for (var m = 0u; m < 4u; m++) {
     if (m >= p.M) { break; }
     var av: vec4<f32>;
-    if (A_T) {
+    if (a_t()) {
       for (var i = 0u; i < 4u; i++) {
         let e = ao + min(k + i, p.K - 1u) * p.M + m;
         av[i] = select(0.0, a[e / 4u][e % 4u], k + i < kend);
       }
     } else {
-      av = select(vec4(0.0), load4(0u, ao + m * p.K + k, A_ALIGNED), vec4(k) + vec4(0u, 1u, 2u, 3u) < vec4(kend));
+      av = select(vec4(0.0), load4(0u, ao + m * p.K + k, a_aligned()), vec4(k) + vec4(0u, 1u, 2u, 3u) < vec4(kend));
     }
     (*acc)[m] += av.x * bk[0] + av.y * bk[1] + av.z * bk[2] + av.w * bk[3];
   }

@@ -26,7 +26,7 @@ const MAX_PIECES = 4u;
 
 // Row of lane j's r-th register row inside the tile starting at m0.
 fn lane_row(m0: u32, j: u32, r: u32) -> u32 {
-  if (A_T) { return m0 + 4u * (j + SG * (r / 4u)) + r % 4u; }
+  if (a_t()) { return m0 + 4u * (j + SG * (r / 4u)) + r % 4u; }
   return m0 + j + SG * r;
 }
 
@@ -35,11 +35,11 @@ fn mma_step(acc: ptr<function, array<vec4<f32>, MAX_ACC>>, ao: u32, bo: u32, m0:
             k: u32, kend: u32) {
   // Per-lane A values: av[r][i] = A[row r][k + i].
   var av: array<vec4<f32>, MAX_ACC>;
-  if (A_T) {
+  if (a_t()) {
     for (var i = 0u; i < 4u; i++) {
       let kk = min(k + i, p.K - 1u);
       for (var t = 0u; t < R / 4u; t++) {
-        let v = load4(0u, ao + kk * p.M + m0 + 4u * (j + SG * t), A_ALIGNED);
+        let v = load4(0u, ao + kk * p.M + m0 + 4u * (j + SG * t), a_aligned());
         for (var c = 0u; c < 4u; c++) {
           av[4u * t + c][i] = select(v[c], 0.0, k + i >= kend);
         }
@@ -48,7 +48,7 @@ fn mma_step(acc: ptr<function, array<vec4<f32>, MAX_ACC>>, ao: u32, bo: u32, m0:
   } else {
     for (var r = 0u; r < R; r++) {
       let row = min(lane_row(m0, j, r), p.M - 1u);
-      let v = load4(0u, ao + row * p.K + k, A_ALIGNED);
+      let v = load4(0u, ao + row * p.K + k, a_aligned());
       av[r] = select(v, vec4(0.0), vec4(k) + vec4(0u, 1u, 2u, 3u) >= vec4(kend));
     }
   }
@@ -57,16 +57,16 @@ fn mma_step(acc: ptr<function, array<vec4<f32>, MAX_ACC>>, ao: u32, bo: u32, m0:
   for (var s = 0u; s < (4u * CV + SG - 1u) / SG; s++) {
     let q = min(j + SG * s, 4u * CV - 1u);
     var v: vec4<f32>;
-    if (B_T) {
+    if (b_t()) {
       // piece q: B^T[n0 + q][k .. k + 3]
       let col = min(n0 + q, p.N - 1u);
-      v = load4(1u, bo + col * p.K + k, B_ALIGNED);
+      v = load4(1u, bo + col * p.K + k, b_aligned());
       v = select(v, vec4(0.0), vec4(k) + vec4(0u, 1u, 2u, 3u) >= vec4(kend));
     } else {
       // piece q: B[k + q / CV][n0 + 4 (q % CV) .. + 3]
       let kk = k + q / CV;
       let col = min(n0 + 4u * (q % CV), p.N - 1u);
-      v = load4(1u, bo + min(kk, p.K - 1u) * p.N + col, B_ALIGNED);
+      v = load4(1u, bo + min(kk, p.K - 1u) * p.N + col, b_aligned());
       v = select(v, vec4(0.0), kk >= kend);
     }
     pieces[s] = v;
@@ -74,7 +74,7 @@ fn mma_step(acc: ptr<function, array<vec4<f32>, MAX_ACC>>, ao: u32, bo: u32, m0:
   for (var i = 0u; i < 4u; i++) {
     for (var q = 0u; q < CV; q++) {
       var bv: vec4<f32>;
-      if (B_T) {
+      if (b_t()) {
         for (var c = 0u; c < 4u; c++) {
           let piece = 4u * q + c;
           bv[c] = subgroupShuffle(pieces[piece / SG][i], piece % SG);

@@ -24,14 +24,14 @@ fn stage(t: u32, ao: u32, bo: u32, m0: u32, n0: u32, k0: u32) {
   let threads = WGX * WGY;
   // A slice: BM x BK values as BM * BK / 4 vec4.
   for (var e = t; e < BM * BK / 4u; e += threads) {
-    if (A_T) {
+    if (a_t()) {
       // vec4 along m: A^T[k0 + kk][m0 + 4 mq ..]
       let kk = e / (BM / 4u);
       let mq = e % (BM / 4u);
       let k = k0 + kk;
       let m = m0 + 4u * mq;
       var v = vec4(0.0);
-      if (k < p.K && m < p.M) { v = masked(load4(0u, ao + k * p.M + m, A_ALIGNED), m, p.M); }
+      if (k < p.K && m < p.M) { v = masked(load4(0u, ao + k * p.M + m, a_aligned()), m, p.M); }
       As[kk * WGY + mq] = v;
     } else {
       // vec4 along k: A[m0 + mm][k0 + 4 kq ..]
@@ -40,7 +40,7 @@ fn stage(t: u32, ao: u32, bo: u32, m0: u32, n0: u32, k0: u32) {
       let m = m0 + mm;
       let k = k0 + 4u * kq;
       var v = vec4(0.0);
-      if (m < p.M && k < p.K) { v = masked(load4(0u, ao + m * p.K + k, A_ALIGNED), k, p.K); }
+      if (m < p.M && k < p.K) { v = masked(load4(0u, ao + m * p.K + k, a_aligned()), k, p.K); }
       for (var c = 0u; c < 4u; c++) {
         As[(4u * kq + c) * WGY + mm / 4u][mm % 4u] = v[c];
       }
@@ -48,14 +48,14 @@ fn stage(t: u32, ao: u32, bo: u32, m0: u32, n0: u32, k0: u32) {
   }
   // B slice: BK x BN values.
   for (var e = t; e < BK * BN / 4u; e += threads) {
-    if (B_T) {
+    if (b_t()) {
       // vec4 along k: B^T[n0 + nn][k0 + 4 kq ..]
       let nn = e / (BK / 4u);
       let kq = e % (BK / 4u);
       let n = n0 + nn;
       let k = k0 + 4u * kq;
       var v = vec4(0.0);
-      if (n < p.N && k < p.K) { v = masked(load4(1u, bo + n * p.K + k, B_ALIGNED), k, p.K); }
+      if (n < p.N && k < p.K) { v = masked(load4(1u, bo + n * p.K + k, b_aligned()), k, p.K); }
       for (var c = 0u; c < 4u; c++) {
         Bs[(4u * kq + c) * WGX + nn / 4u][nn % 4u] = v[c];
       }
@@ -66,7 +66,7 @@ fn stage(t: u32, ao: u32, bo: u32, m0: u32, n0: u32, k0: u32) {
       let k = k0 + kk;
       let n = n0 + 4u * nq;
       var v = vec4(0.0);
-      if (k < p.K && n < p.N) { v = masked(load4(1u, bo + k * p.N + n, B_ALIGNED), n, p.N); }
+      if (k < p.K && n < p.N) { v = masked(load4(1u, bo + k * p.N + n, b_aligned()), n, p.N); }
       Bs[kk * WGX + nq] = v;
     }
   }

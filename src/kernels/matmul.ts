@@ -80,7 +80,7 @@ export const MATMUL_TILES = {
   hardware: { main: 'tiled', R: 4, CV: 4, WGX: 16, WGY: 16, BK: 16, minTiles: 256 },
 } as const satisfies Record<string, MatmulTiles>;
 
-interface AdapterConfig {
+export interface AdapterConfig {
   tiles: MatmulTiles;
   /** The adapter's fixed subgroup size when the sg kernel can run, else 0. */
   subgroup: number;
@@ -113,6 +113,8 @@ const sumFinishKernel = new Kernel({ shader: 'matmul_sumrows', entry: 'finish' }
 
 const MAX_BATCH_DIMS = 4;
 const ACT = { none: 0, gelu: 1, gelu_tanh: 2 } as const;
+// p.epilogue flags (shaders/matmul_common.wgsl).
+const EPI = { bias: 1, residual: 2, pre: 4, split: 8 } as const;
 
 interface Problem {
   M: number;
@@ -236,6 +238,7 @@ interface Plan {
   kStep: number;
   splits: number;
   kSplit: number;
+  layout: number;
 }
 
 function plan(e: Engine, a: Tensor, b: Tensor, p: Problem, o: MatmulOptions): Plan {
@@ -275,7 +278,7 @@ function plan(e: Engine, a: Tensor, b: Tensor, p: Problem, o: MatmulOptions): Pl
     tilesN = Math.ceil(x.N / (4 * CV));
     kStep = 4;
   } else if (variant === 'tiled') {
-    overrides = { A_T: transA, B_T: transB, A_ALIGNED: aContig % 4 === 0, B_ALIGNED: bContig % 4 === 0, WGX: tiles.WGX, WGY: tiles.WGY, BK: tiles.BK };
+    overrides = { DYNAMIC: true, WGX: tiles.WGX, WGY: tiles.WGY, BK: tiles.BK };
     kernel = tiledKernel;
     tilesM = Math.ceil(p.M / (4 * tiles.WGY));
     tilesN = Math.ceil(p.N / (4 * tiles.WGX));
@@ -297,9 +300,14 @@ function plan(e: Engine, a: Tensor, b: Tensor, p: Problem, o: MatmulOptions): Pl
   let kSplit = Math.ceil(Math.ceil(p.K / splits) / kStep) * kStep;
   splits = Math.max(1, Math.ceil(p.K / Math.max(kSplit, 1)));
   if (p.K === 0) kSplit = 0;
+  // tiled reads the layout from the uniform (one pipeline for every layout: only its staging loads
+  // depend on it); sg and gemv have it compiled in (their inner loops do).
+  const layout = overrides.DYNAMIC
+    ? Number(transA) | (Number(transB) << 1) | (Number(aContig % 4 === 0) << 2) | (Number(bContig % 4 === 0) << 3)
+    : 0;
   return {
     kernel, overrides, workgroups: [tilesN, tilesM, p.batches * splits],
-    ...x, kStep, splits, kSplit,
+    ...x, kStep, splits, kSplit, layout,
   };
 }
 
@@ -318,16 +326,12 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const pre = options.savePreActivation ? e.empty(p.outShape, 'f32') : null;
   if (out.size > 0) {
     const pl = plan(e, a, b, p, options);
-    const epilogue = {
-      HAS_BIAS: !!options.bias,
-      ACT: ACT[options.activation ?? 'none'],
-      HAS_RES: !!options.residual,
-      SAVE_PRE: !!pre,
-    };
+    const act = { ACT: ACT[options.activation ?? 'none'] };
+    const epilogue = (options.bias ? EPI.bias : 0) | (options.residual ? EPI.residual : 0) | (pre ? EPI.pre : 0);
     const uniforms = {
       M: pl.M, N: pl.N, K: p.K, batches: p.batches,
       bdims: pad4(p.bdims, 1), a_bstride: pad4(pl.aStride, 0), b_bstride: pad4(pl.bStride, 0),
-      k_split: pl.kSplit, splits: pl.splits,
+      k_split: pl.kSplit, splits: pl.splits, operand_layout: pl.layout, epilogue,
     };
     const scratch = pre ?? e.empty([1], 'f32');
     const dummies = { bias: options.bias ?? a, residual: options.residual ?? a };
@@ -335,22 +339,22 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       e.run(pl.kernel, {
         bindings: { out, pre: scratch, ...dummies, a: pl.a.buffer, b: pl.b.buffer },
         uniforms,
-        overrides: { ...pl.overrides, ...epilogue },
+        overrides: { ...pl.overrides, ...act },
         workgroups: pl.workgroups,
       });
     } else {
       const partial = e.empty([pl.splits, p.batches * p.M * p.N], 'f32');
       e.run(pl.kernel, {
         bindings: { out: partial, pre: scratch, bias: a, residual: a, a: pl.a.buffer, b: pl.b.buffer },
-        uniforms,
-        overrides: { ...pl.overrides, SPLIT: true },
+        uniforms: { ...uniforms, epilogue: EPI.split },
+        overrides: { ...pl.overrides, ACT: 0 },
         workgroups: pl.workgroups,
       });
       const WG = 256;
       e.run(reduceKernel, {
         bindings: { out, pre: scratch, ...dummies, partial },
         uniforms: { ...uniforms, M: p.M, N: p.N },
-        overrides: { ...epilogue, WG },
+        overrides: { ...act, WG },
         workgroups: [...grid(out.size, WG), 1],
       });
       partial.dispose();
