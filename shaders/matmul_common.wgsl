@@ -36,17 +36,16 @@ const EPI_SPLIT = 8u;            // write raw partial sums (no epilogue) for the
 
 struct BatchOffsets { a: u32, b: u32 }
 
-// Element offsets of batch `z` in a and b, from the broadcast batch dims.
+// Element offsets of batch `z` in a and b, from the broadcast batch dims (innermost dim last).
 fn batch_offsets(z: u32) -> BatchOffsets {
-  var rest = z;
-  var r = BatchOffsets(0u, 0u);
-  for (var d = 3; d >= 0; d--) {
-    let i = rest % p.bdims[d];
-    rest = rest / p.bdims[d];
-    r.a += i * p.a_bstride[d];
-    r.b += i * p.b_bstride[d];
-  }
-  return r;
+  let i3 = z % p.bdims.w;
+  let z2 = z / p.bdims.w;
+  let i2 = z2 % p.bdims.z;
+  let z1 = z2 / p.bdims.z;
+  let i1 = z1 % p.bdims.y;
+  let i0 = z1 / p.bdims.y;
+  let i = vec4(i0, i1, i2, i3);
+  return BatchOffsets(dot(i, p.a_bstride), dot(i, p.b_bstride));
 }
 
 // erfc(z) for z >= 0 with relative error ~1.2e-7 (Chebyshev fit, Numerical Recipes' erfcc); in

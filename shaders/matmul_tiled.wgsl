@@ -8,61 +8,66 @@
 
 override WGX: u32 = 16;
 override WGY: u32 = 16;
-override BK: u32 = 16;      // a multiple of 4; WGX * WGY * 4 >= BK * 4 * max(WGX, WGY)
+override BK: u32 = 16;      // a multiple of 4, with BK * max(WGX, WGY) <= STAGE
 
-var<workgroup> As: array<vec4<f32>, BK * WGY>;   // [k][m / 4]: BM = 4 WGY rows
-var<workgroup> Bs: array<vec4<f32>, BK * WGX>;   // [k][n / 4]: BN = 4 WGX columns
+// Workgroup arrays have a fixed size (override-sized ones trip up tools that execute WGSL, like
+// wgsl_reflect's race detector); a launch uses the first BK * WG of them.
+const STAGE = 256u;
+var<workgroup> As: array<vec4<f32>, STAGE>;   // [k][m / 4]: BM = 4 WGY rows, k-major
+var<workgroup> Bs: array<vec4<f32>, STAGE>;   // [k][n / 4]: BN = 4 WGX columns, k-major
 
 // v holds elements i .. i + 3 of a dim of length `len`: zero the ones past it.
 fn masked(v: vec4<f32>, i: u32, len: u32) -> vec4<f32> {
   return select(vec4(0.0), v, vec4(i) + vec4(0u, 1u, 2u, 3u) < vec4(len));
 }
 
+// A 4 x 4 block of an operand whose contiguous dim runs along k: rows r0 .. r0 + 3 (of `rows`),
+// elements k .. k + 3, zero outside. Returned transposed: result[c] = (row r0 + i, k + c) over i,
+// i.e. one vec4 along the rows per k, ready for the k-major tile.
+fn block_along_k(which: u32, base: u32, r0: u32, rows: u32, k: u32, aligned: bool) -> mat4x4<f32> {
+  var v: array<vec4<f32>, 4>;
+  for (var i = 0u; i < 4u; i++) {
+    v[i] = vec4(0.0);
+    if (r0 + i < rows && k < p.K) { v[i] = masked(load4(which, base + (r0 + i) * p.K + k, aligned), k, p.K); }
+  }
+  return transpose(mat4x4<f32>(v[0], v[1], v[2], v[3]));
+}
+
 fn stage(t: u32, ao: u32, bo: u32, m0: u32, n0: u32, k0: u32) {
-  let BM = 4u * WGY;
-  let BN = 4u * WGX;
   let threads = WGX * WGY;
-  // A slice: BM x BK values as BM * BK / 4 vec4.
-  for (var e = t; e < BM * BK / 4u; e += threads) {
-    if (a_t()) {
-      // vec4 along m: A^T[k0 + kk][m0 + 4 mq ..]
-      let kk = e / (BM / 4u);
-      let mq = e % (BM / 4u);
+  // A slice: BM x BK as (BK x BM / 4) vec4, k-major.
+  if (a_t()) {
+    // Contiguous along m: one vec4 A^T[k0 + kk][m0 + 4 mq ..] per element of the tile.
+    for (var e = t; e < BK * WGY; e += threads) {
+      let kk = e / WGY;
+      let mq = e % WGY;
       let k = k0 + kk;
       let m = m0 + 4u * mq;
       var v = vec4(0.0);
       if (k < p.K && m < p.M) { v = masked(load4(0u, ao + k * p.M + m, a_aligned()), m, p.M); }
       As[kk * WGY + mq] = v;
-    } else {
-      // vec4 along k: A[m0 + mm][k0 + 4 kq ..]
-      let mm = e / (BK / 4u);
-      let kq = e % (BK / 4u);
-      let m = m0 + mm;
-      let k = k0 + 4u * kq;
-      var v = vec4(0.0);
-      if (m < p.M && k < p.K) { v = masked(load4(0u, ao + m * p.K + k, a_aligned()), k, p.K); }
-      for (var c = 0u; c < 4u; c++) {
-        As[(4u * kq + c) * WGY + mm / 4u][mm % 4u] = v[c];
-      }
+    }
+  } else {
+    // Contiguous along k: 4 x 4 blocks (4 rows, 4 k), transposed in registers.
+    for (var e = t; e < (BK / 4u) * WGY; e += threads) {
+      let kq = e / WGY;
+      let mq = e % WGY;
+      let blk = block_along_k(0u, ao, m0 + 4u * mq, p.M, k0 + 4u * kq, a_aligned());
+      for (var c = 0u; c < 4u; c++) { As[(4u * kq + c) * WGY + mq] = blk[c]; }
     }
   }
-  // B slice: BK x BN values.
-  for (var e = t; e < BK * BN / 4u; e += threads) {
-    if (b_t()) {
-      // vec4 along k: B^T[n0 + nn][k0 + 4 kq ..]
-      let nn = e / (BK / 4u);
-      let kq = e % (BK / 4u);
-      let n = n0 + nn;
-      let k = k0 + 4u * kq;
-      var v = vec4(0.0);
-      if (n < p.N && k < p.K) { v = masked(load4(1u, bo + n * p.K + k, b_aligned()), k, p.K); }
-      for (var c = 0u; c < 4u; c++) {
-        Bs[(4u * kq + c) * WGX + nn / 4u][nn % 4u] = v[c];
-      }
-    } else {
-      // vec4 along n: B[k0 + kk][n0 + 4 nq ..]
-      let kk = e / (BN / 4u);
-      let nq = e % (BN / 4u);
+  // B slice: BK x BN as (BK x BN / 4) vec4, k-major.
+  if (b_t()) {
+    for (var e = t; e < (BK / 4u) * WGX; e += threads) {
+      let kq = e / WGX;
+      let nq = e % WGX;
+      let blk = block_along_k(1u, bo, n0 + 4u * nq, p.N, k0 + 4u * kq, b_aligned());
+      for (var c = 0u; c < 4u; c++) { Bs[(4u * kq + c) * WGX + nq] = blk[c]; }
+    }
+  } else {
+    for (var e = t; e < BK * WGX; e += threads) {
+      let kk = e / WGX;
+      let nq = e % WGX;
       let k = k0 + kk;
       let n = n0 + 4u * nq;
       var v = vec4(0.0);
