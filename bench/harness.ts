@@ -35,6 +35,8 @@ export type Contender = 'ours' | 'webgpu' | 'wasm';
 export interface Timing {
   /** Median wall-clock ms per iteration. */
   ms: number;
+  /** Median CPU ms per iteration of the whole process (our driver threads included): robust to other load on a shared machine. */
+  cpuMs: number;
   /** Every run's ms per iteration, in order. */
   runs: number[];
   iterations: number;
@@ -195,7 +197,9 @@ async function calibrate(r: Runner, minRunMs: number): Promise<number> {
   return Math.max(1, Math.ceil(minRunMs / one));
 }
 
-async function timeRun(r: Runner, iterations: number): Promise<number> {
+/** Wall and process-CPU ms per iteration of one run. */
+async function timeRun(r: Runner, iterations: number): Promise<{ ms: number; cpuMs: number }> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let x: unknown;
   for (let i = 0; i < iterations; i++) {
@@ -204,8 +208,9 @@ async function timeRun(r: Runner, iterations: number): Promise<number> {
   }
   await r.sync(x);
   const ms = (performance.now() - t0) / iterations;
+  const c = process.cpuUsage(c0);
   r.release(x);
-  return ms;
+  return { ms, cpuMs: (c.user + c.system) / 1000 / iterations };
 }
 
 const median = (xs: number[]) => {
@@ -287,11 +292,13 @@ export async function runBench(options: BenchOptions = {}): Promise<CaseResult[]
     }
     const plans = new Map<Contender, number>();
     const times = new Map<Contender, number[]>();
+    const cpuTimes = new Map<Contender, number[]>();
     for (const { who, r } of runners) {
       try {
         if (who !== 'ours') await peers.find((p) => p.name === who)!.tf.setBackend(who);
         plans.set(who, await calibrate(r, minRunMs));
         times.set(who, []);
+        cpuTimes.set(who, []);
       } catch (err) {
         if (who === 'ours') throw err;
         res[who] = { error: (err as Error).message };
@@ -303,7 +310,9 @@ export async function runBench(options: BenchOptions = {}): Promise<CaseResult[]
         if (n === undefined) continue;
         if (who !== 'ours') await peers.find((p) => p.name === who)!.tf.setBackend(who);
         try {
-          times.get(who)!.push(await timeRun(r, n));
+          const t = await timeRun(r, n);
+          times.get(who)!.push(t.ms);
+          cpuTimes.get(who)!.push(t.cpuMs);
         } catch (err) {
           if (who === 'ours') throw err;
           res[who] = { error: (err as Error).message };
@@ -328,7 +337,7 @@ export async function runBench(options: BenchOptions = {}): Promise<CaseResult[]
     for (const [who, ts] of times) {
       if (!ts.length || (who !== 'ours' && res[who] && 'error' in (res[who] as object))) continue;
       const ms = median(ts);
-      const t: Timing = { ms, runs: ts, iterations: plans.get(who)!, ...rates(c.work, ms) };
+      const t: Timing = { ms, cpuMs: median(cpuTimes.get(who)!), runs: ts, iterations: plans.get(who)!, ...rates(c.work, ms) };
       if (who === 'ours') t.gpuMs = gpuMs;
       res[who] = t;
     }
@@ -396,6 +405,16 @@ export function printTable(results: CaseResult[]): void {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
   for (const r of results) if (r.checked !== 'ok') console.log(`check failed: ${r.kernel} ${r.shape}: ${r.checked}`);
+  // Work per CPU-second: what each contender gets out of a core, whatever else the machine runs.
+  const perCpu = (t: CaseResult['webgpu'], work: number) => (t && 'cpuMs' in t && t.cpuMs > 0 ? work / t.cpuMs / 1e6 : undefined);
+  const flopRows = results.filter((r) => r.work.flops && r.ours);
+  if (flopRows.length) {
+    console.log('\nGFLOP per CPU-second (process CPU time: our and tfjs-webgpu\'s driver threads included; tfjs-wasm is single-threaded):');
+    for (const r of flopRows) {
+      const cells = [r.ours, r.webgpu, r.wasm].map((t) => fmt(perCpu(t, r.work.flops!)).padStart(6));
+      console.log(`  ${`${r.kernel} ${r.shape}`.padEnd(60)} ours ${cells[0]}  tfjs-webgpu ${cells[1]}  tfjs-wasm ${cells[2]}`);
+    }
+  }
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -360,8 +360,6 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       partial.dispose();
     }
     if (!pre) scratch.dispose();
-  } else if (pre) {
-    // Empty output: nothing to compute.
   }
   return pre ? { out, pre } : out;
 }
