@@ -22,7 +22,7 @@ override R: u32 = 4;           // rows per lane (a multiple of 4 when A_T)
 override CV: u32 = 4;          // vec4 columns per subgroup (R * CV <= 16)
 
 const MAX_ACC = 16u;
-const MAX_PIECES = 4u;
+const MAX_PIECES = 8u;   // ceil(4 CV / SG) slots per lane
 
 // Row of lane j's r-th register row inside the tile starting at m0.
 fn lane_row(m0: u32, j: u32, r: u32) -> u32 {

@@ -57,9 +57,12 @@ export interface MatmulWithPre {
 export interface MatmulTiles {
   /** The main kernel for M > 4. */
   main: 'sg' | 'tiled';
-  /** sg: rows per lane and vec4 columns per subgroup (R * CV <= 16; R % 4 == 0). */
+  /** sg: rows per lane R and vec4 columns per subgroup CV (R * CV <= 16), for a row-major A... */
   R: number;
   CV: number;
+  /** ...and for a transposed A (rows come 4 to a vec4, so R_T % 4 == 0). */
+  R_T: number;
+  CV_T: number;
   /** tiled: workgroup size (tile = 4 WGY x 4 WGX) and K slice. */
   WGX: number;
   WGY: number;
@@ -69,15 +72,16 @@ export interface MatmulTiles {
 }
 
 /**
- * Per-adapter tile sizes. On a CPU adapter every loaded float costs ~14 instructions while an FMA
- * costs 1/4 of one (bench/README.md), so the sg kernel keeps the largest register tile that still
- * fits the core's instruction cache (4 x 16 outputs per lane); 2-16 cores need few tiles. Hardware
- * GPUs get the standard 64 x 64 shared-memory tile and want many workgroups in flight.
+ * Per-adapter tile sizes. On a CPU adapter every float a lane loads costs ~14 instructions while a
+ * vector multiply-add costs 2 (bench/README.md), so the sg kernel wants a big register tile, but its
+ * loop must stay inside the core's op cache: measured best on lavapipe, 2 rows x 24 columns per lane
+ * for a row-major A and 4 x 16 for a transposed one (tile sweep in bench/README.md); 2-16 cores need
+ * few tiles. Hardware GPUs get the standard 64 x 64 shared-memory tile and want many workgroups.
  */
 export const MATMUL_TILES = {
-  software: { main: 'sg', R: 4, CV: 4, WGX: 8, WGY: 8, BK: 16, minTiles: 16 },
-  softwareNoSubgroups: { main: 'tiled', R: 4, CV: 4, WGX: 8, WGY: 8, BK: 16, minTiles: 16 },
-  hardware: { main: 'tiled', R: 4, CV: 4, WGX: 16, WGY: 16, BK: 16, minTiles: 256 },
+  software: { main: 'sg', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 8, WGY: 8, BK: 16, minTiles: 16 },
+  softwareNoSubgroups: { main: 'tiled', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 8, WGY: 8, BK: 16, minTiles: 16 },
+  hardware: { main: 'tiled', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 16, WGY: 16, BK: 16, minTiles: 256 },
 } as const satisfies Record<string, MatmulTiles>;
 
 export interface AdapterConfig {
@@ -266,12 +270,17 @@ function plan(e: Engine, a: Tensor, b: Tensor, p: Problem, o: MatmulOptions): Pl
   if (variant === 'sg') {
     // Small M: run on C^T = B^T A^T so the lanes walk N (M is at most 4 uniform columns).
     const swap = p.M <= 4 && p.N > 4;
-    const CV = swap ? 1 : tiles.CV;
-    const R = tiles.R;
+    // The kernel's A is b when swapped: it is stored transposed when b is row-major.
+    const kernelAT = swap ? !transB : transA;
+    const CV = swap ? 1 : kernelAT ? tiles.CV_T : tiles.CV;
+    const R = kernelAT ? tiles.R_T : tiles.R;
     overrides = swap
       ? { SWAP: true, A_T: !transB, B_T: !transA, A_ALIGNED: bContig % 4 === 0, B_ALIGNED: aContig % 4 === 0 }
       : { A_T: transA, B_T: transB, A_ALIGNED: aContig % 4 === 0, B_ALIGNED: bContig % 4 === 0 };
     if (swap) x = { a: b, b: a, M: p.N, N: p.M, aStride: p.bStride, bStride: p.aStride };
+    if (R * CV > 16 || Math.ceil((4 * CV) / subgroup) > 8 || (kernelAT && R % 4 !== 0)) {
+      throw new OpError('matmul', `sg tile R ${R} x CV ${CV} does not fit the kernel (R * CV <= 16, 4 CV / SG <= 8, R % 4 == 0 for a transposed A)`);
+    }
     Object.assign(overrides, { SG: subgroup, R, CV });
     kernel = sgKernel;
     tilesM = Math.ceil(x.M / (subgroup * R));
