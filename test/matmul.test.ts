@@ -51,7 +51,7 @@ async function check({ a: aShape, b: bShape, opts = {}, label = '' }: Case): Pro
 const TRANS = [[false, false], [false, true], [true, false], [true, true]] as const;
 const stored = (rows: number, cols: number, trans: boolean) => (trans ? [cols, rows] : [rows, cols]);
 
-// Awkward (M, N, K): none a multiple of the 32 x 16 (sg) or 64 x 64 (tiled) tile; odd sizes (the
+// Awkward (M, N, K): none a multiple of the sg (16 x 24, 32 x 16) or tiled (32, 64) tiles; odd sizes (the
 // unaligned vec4 path) with a 513 in every position, vectors, and multiples of 4 (the aligned path).
 const SHAPES: [number, number, number][] = [
   [7, 129, 127], [129, 7, 513], [127, 513, 7], [513, 1, 129], [1, 127, 513], [3, 129, 7], [129, 127, 1],
