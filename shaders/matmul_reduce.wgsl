@@ -8,7 +8,7 @@ override WG: u32 = 256;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = linear_index(gid, nwg, WG);
+  let o = gid.x + gid.y * nwg.x * WG;
   let slab = p.M * p.N;
   let total = p.batches * slab;
   if (o >= total) { return; }
