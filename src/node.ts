@@ -1,5 +1,5 @@
 // webgpu-bert for Node: WebGPU through Dawn, shaders read from the package's shaders/ folder.
-import { SETUP_HINT, diskShaderLoader, nodeGpu, releaseNodeGpu } from './gpu/dawn.node.ts';
+import { SETUP_HINT, diskShaderLoader, nodeGpu, releaseNodeGpu, throttleDawnPolling } from './gpu/dawn.node.ts';
 import type { Engine } from './gpu/engine.ts';
 import { disposeEngine, hasEngine, initEngine, engine } from './gpu/runtime.ts';
 
@@ -14,7 +14,10 @@ export { loadTrainingState, saveTrainingState, type TrainingState } from './io/t
 /** Creates (once) the process-wide engine on the best adapter Dawn finds. */
 export async function init(): Promise<Engine> {
   if (hasEngine()) return engine();
-  return initEngine(await nodeGpu(), diskShaderLoader(), SETUP_HINT);
+  const e = await initEngine(await nodeGpu(), diskShaderLoader(), SETUP_HINT);
+  // On a CPU adapter, don't let Dawn's wait loop take a core from the driver (see throttleDawnPolling).
+  if (e.ctx.report.software) throttleDawnPolling();
+  return e;
 }
 
 /** Destroys the device and lets the process exit (Dawn keeps it alive otherwise). */

@@ -39,6 +39,34 @@ export async function nodeGpu(): Promise<GPU> {
   return (held = gpu);
 }
 
+/**
+ * Dawn's Node binding waits for GPU work (onSubmittedWorkDone, mapAsync, ...) by re-queuing
+ * wgpuInstanceProcessEvents with the global setImmediate for as long as any promise is pending
+ * (AsyncRunner::ScheduleProcessEvents, crbug.com/dawn/1127): the JS thread spins at 100% during
+ * every wait. On a CPU adapter that thread competes with the driver's compute threads; measured on
+ * 2 cores with lavapipe, a 2048x3072x3072 matmul ran at 18.9 GFLOP/s with the spin and 29.0 without
+ * (bench/README.md). This routes setImmediate calls whose callback is a native function (Dawn's)
+ * through setTimeout(fn, 0), i.e. a poll about every millisecond; JS callbacks keep the real
+ * setImmediate. Idempotent. Worth it on CPU adapters, where a wait is rarely shorter than a few ms.
+ */
+export function throttleDawnPolling(): void {
+  const g = globalThis as { setImmediate: typeof setImmediate; __webgpuBertThrottled?: boolean };
+  if (g.__webgpuBertThrottled) return;
+  g.__webgpuBertThrottled = true;
+  const immediate = g.setImmediate;
+  const isNative = (fn: unknown) => typeof fn === 'function' && Function.prototype.toString.call(fn).includes('[native code]');
+  const throttled = (fn: (...args: unknown[]) => void, ...args: unknown[]) =>
+    isNative(fn) ? setTimeout(fn, 0, ...args) : immediate(fn, ...args);
+  g.setImmediate = Object.assign(throttled, immediate) as unknown as typeof setImmediate;
+}
+
+/** The GPU object nodeGpu() returned (null before init or after shutdown): lets another WebGPU
+ * library in the same process, e.g. a benchmark peer, request its own adapter from the same Dawn
+ * instance and driver. */
+export function heldNodeGpu(): GPU | null {
+  return held;
+}
+
 export function releaseNodeGpu(): void {
   held = null;
 }

@@ -12,3 +12,4 @@ export * from './adamw.ts';
 export { broadcastShapes, stridesOf } from './shape.ts';
 export * from './dropout.ts';
 export * from './attention.ts';
+export * from './matmul.ts';

@@ -21,6 +21,21 @@ export const TOL = {
   attention: { atol: 2e-5, rtol: 2e-4 },
 } as const satisfies Record<string, Tolerance>;
 
+/** Unit roundoff of f32. */
+export const F32_EPS = 2 ** -24;
+
+/**
+ * Matmul (and anything ending in a length-K f32 dot product): accumulating K products in f32
+ * rounds once per addition, so the error grows like sqrt(K) * u * sum_k |a_k b_k| for random
+ * rounding (K * u * ... in the worst case). `absSum` bounds sum_k |a_k b_k| over the outputs
+ * (test/reference/matmul.ts returns it); atol takes 4x that statistical bound, which covers the
+ * largest of ~1e6 outputs even when every product has the same sign. rtol 2e-6 covers the fused
+ * epilogue (bias and residual adds, GELU's erf/tanh at a few ULP).
+ */
+export function matmulTolerance(K: number, absSum: number): Tolerance {
+  return { atol: 4 * Math.sqrt(Math.max(K, 1)) * F32_EPS * absSum + 1e-7, rtol: 2e-6 };
+}
+
 export function mismatchReport(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance): string | null {
   if (actual.length !== expected.length) return `length ${actual.length} != expected ${expected.length}`;
   let bad = 0;

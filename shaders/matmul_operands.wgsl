@@ -1,0 +1,52 @@
+// The two matmul operands, read as vec4 (bound as whole buffers, so a vec4 view reaches every
+// element), shared by matmul_sg, matmul_tiled and matmul_gemv.
+//!include matmul_common.wgsl
+
+@group(0) @binding(5) var<storage, read> a: array<vec4<f32>>;   // (batch.., M, K), or (batch.., K, M) when A_T
+@group(0) @binding(6) var<storage, read> b: array<vec4<f32>>;   // (batch.., K, N), or (batch.., N, K) when B_T
+
+// The operand layout: compile-time constants (one pipeline per layout; the sg and gemv inner loops
+// need that), or with DYNAMIC read from p.operand_layout at run time (tiled: one pipeline serves
+// every layout, the layout only steers its staging loads).
+override DYNAMIC: bool = false;
+override A_T: bool = false;
+override B_T: bool = false;
+override A_ALIGNED: bool = true;  // a's contiguous dim is a multiple of 4, so vec4 reads are aligned
+override B_ALIGNED: bool = true;
+
+fn a_t() -> bool {
+  if (DYNAMIC) { return (p.operand_layout & 1u) != 0u; }
+  return A_T;
+}
+fn b_t() -> bool {
+  if (DYNAMIC) { return (p.operand_layout & 2u) != 0u; }
+  return B_T;
+}
+fn a_aligned() -> bool {
+  if (DYNAMIC) { return (p.operand_layout & 4u) != 0u; }
+  return A_ALIGNED;
+}
+fn b_aligned() -> bool {
+  if (DYNAMIC) { return (p.operand_layout & 8u) != 0u; }
+  return B_ALIGNED;
+}
+
+// The 4 floats at elements e .. e + 3 of a (which == 0) or b. Unaligned reads take two aligned
+// vec4 and select; the caller masks elements past the logical end.
+fn load4(which: u32, e: u32, aligned: bool) -> vec4<f32> {
+  if (aligned) {
+    if (which == 0u) { return a[e / 4u]; }
+    return b[e / 4u];
+  }
+  var v0: vec4<f32>;
+  var v1: vec4<f32>;
+  if (which == 0u) {
+    v0 = a[e / 4u];
+    v1 = a[e / 4u + 1u];
+  } else {
+    v0 = b[e / 4u];
+    v1 = b[e / 4u + 1u];
+  }
+  let s = e % 4u;
+  return select(select(select(v0, vec4(v0.yzw, v1.x), s == 1u), vec4(v0.zw, v1.xy), s == 2u), vec4(v0.w, v1.xyz), s == 3u);
+}
