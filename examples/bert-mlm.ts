@@ -35,7 +35,8 @@ const model = new BertForMaskedLM(bertConfig('bert-tiny', { vocab: tokenizer, ma
 const optimizer = new AdamW(model, { lr: new LinearWarmupDecay({ peak: 1e-3, totalSteps: steps }), maxGradNorm: 1 });
 console.log(`BertForMaskedLM, ${(model.parameterCount() / 1e6).toFixed(2)}M parameters`);
 
-const t0 = performance.now();
+let t0 = performance.now();
+let since = 0;
 for (let step = 0; step < steps; step++) {
   const pick = Array.from({ length: BATCH }, (_, i) => texts[(step * BATCH + i) % texts.length]);
   const packed = packer.packBatch(pick.map((t) => [tokenizer.encode(t).ids]));
@@ -48,8 +49,10 @@ for (let step = 0; step < steps; step++) {
     return loss!;
   });
   if (step % 25 === 0 || step === steps - 1) {
-    const ms = (performance.now() - t0) / (step + 1);
-    console.log(`step ${step}: loss ${(await loss.data())[0].toFixed(3)}, lr ${optimizer.lr.toExponential(2)}, ${ms.toFixed(0)} ms/step, ${memory().liveTensors} live tensors`);
+    const value = (await loss.data())[0]; // waits for every step so far
+    const ms = (performance.now() - t0) / (step + 1 - since);
+    console.log(`step ${step}: loss ${value.toFixed(3)}, lr ${optimizer.lr.toExponential(2)}, ${ms.toFixed(0)} ms/step since the last line, ${memory().liveTensors} live tensors`);
+    [t0, since] = [performance.now(), step + 1];
   }
   loss.dispose();
 }
