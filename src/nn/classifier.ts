@@ -9,12 +9,10 @@ import { cast } from '../kernels/fill.ts';
 import { add, relu } from '../autograd/elementwise.ts';
 import { crossEntropy } from '../autograd/loss.ts';
 import { max } from '../autograd/reduce.ts';
-import { BertBackbone, type BertForwardOptions, type BertInputs } from './bert.ts';
+import type { BertForwardOptions, BertInputs } from './bert.ts';
 import { labelMaps, numLabels as configLabels, type BertConfig } from './config.ts';
 import { Dropout, Linear } from './layers.ts';
-import { Module } from './module.ts';
-import { generatorFor, resolveConfig, type BertPretrained, type ModelOptions } from './pretrained.ts';
-import type { Generator } from './random.ts';
+import { BertTaskModel, resolveConfig, type ModelOptions } from './pretrained.ts';
 
 export type Pooling = 'cls' | 'max';
 
@@ -45,39 +43,43 @@ export interface ClassifierOutput {
 // Added to padded positions before max pooling: far below any hidden state, and exactly 0 - 0 at real ones.
 const MASKED = 1e30;
 
-export class BertClassifier extends Module implements BertPretrained {
+/**
+ * The classifier's config: the given one with its head recorded (id2label / label2id, and
+ * classifier_pooling / classifier_hidden_size for the max-pooling head), so a saved checkpoint
+ * rebuilds the same head. Options override what the config says.
+ */
+function classifierConfig(c: BertConfig, options: ClassifierOptions): BertConfig {
+  const n = options.numLabels ?? configLabels(c) ?? 2;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BertClassifier: numLabels must be a positive integer, got ${n}`);
+  const pooling = options.pooling ?? (c.classifier_pooling === 'max' ? 'max' : 'cls');
+  const hiddenSize = options.hiddenSize ?? (typeof c.classifier_hidden_size === 'number' ? c.classifier_hidden_size : undefined);
+  const names = options.labelNames ?? (configLabels(c) === n ? Object.values(c.id2label!) : undefined);
+  const { classifier_pooling: _p, classifier_hidden_size: _h, ...rest } = c;
+  return {
+    ...rest,
+    ...labelMaps(n, names),
+    ...(pooling === 'max' ? { classifier_pooling: 'max' } : {}),
+    ...(hiddenSize ? { classifier_hidden_size: hiddenSize } : {}),
+  };
+}
+
+export class BertClassifier extends BertTaskModel {
   readonly architecture = 'BertForSequenceClassification';
-  readonly basePrefix = 'bert';
-  readonly config: BertConfig;
-  readonly generator: Generator;
   readonly numLabels: number;
   readonly pooling: Pooling;
-  readonly bert: BertBackbone;
   readonly dropout: Dropout;
   readonly preClassifier: Linear | null;
   readonly classifier: Linear;
 
   constructor(config: BertConfig | string, options: ClassifierOptions = {}) {
-    super();
-    const c = resolveConfig(config);
-    this.numLabels = options.numLabels ?? configLabels(c) ?? 2;
-    this.pooling = options.pooling ?? (c.classifier_pooling === 'max' ? 'max' : 'cls');
-    const hiddenSize = options.hiddenSize ?? (typeof c.classifier_hidden_size === 'number' ? c.classifier_hidden_size : undefined);
-    if (!Number.isInteger(this.numLabels) || this.numLabels < 1) throw new Error(`BertClassifier: numLabels must be a positive integer, got ${this.numLabels}`);
-    const names = options.labelNames ?? (configLabels(c) === this.numLabels ? Object.values(c.id2label!) : undefined);
-    this.config = {
-      ...c,
-      ...labelMaps(this.numLabels, names),
-      ...(this.pooling === 'max' ? { classifier_pooling: 'max' } : {}),
-      ...(hiddenSize ? { classifier_hidden_size: hiddenSize } : {}),
-    };
-    this.generator = generatorFor(options);
-    const init = { generator: this.generator, std: c.initializer_range };
-    const h = c.hidden_size;
-    this.bert = this.child('bert', new BertBackbone(this.config, { ...init, addPoolingLayer: this.pooling === 'cls' }));
+    const c = classifierConfig(resolveConfig(config), options);
+    super(c, options, c.classifier_pooling !== 'max');
+    this.numLabels = configLabels(c)!;
+    this.pooling = c.classifier_pooling === 'max' ? 'max' : 'cls';
+    const hidden = c.classifier_hidden_size as number | undefined;
     this.dropout = this.child('dropout', new Dropout(c.classifier_dropout ?? c.hidden_dropout_prob, this.generator));
-    this.preClassifier = hiddenSize ? this.child('pre_classifier', new Linear(h, hiddenSize, init)) : null;
-    this.classifier = this.child('classifier', new Linear(hiddenSize ?? h, this.numLabels, init));
+    this.preClassifier = hidden ? this.child('pre_classifier', new Linear(c.hidden_size, hidden, this.init)) : null;
+    this.classifier = this.child('classifier', new Linear(hidden ?? c.hidden_size, this.numLabels, this.init));
   }
 
   forward(inputs: ClassifierInputs, options: BertForwardOptions = {}): ClassifierOutput {
@@ -98,8 +100,8 @@ export class BertClassifier extends Module implements BertPretrained {
     });
   }
 
-  configJson(): BertConfig {
-    return { ...this.config, architectures: [this.architecture], problem_type: 'single_label_classification' };
+  override configJson(): BertConfig {
+    return { ...super.configJson(), problem_type: 'single_label_classification' };
   }
 }
 

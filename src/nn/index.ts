@@ -7,7 +7,7 @@ export type { BertConfig, HiddenAct, VocabSource } from './config.ts';
 export { Dropout, Embedding, LayerNorm, Linear, type InitOptions } from './layers.ts';
 export { MultiHeadAttention, TransformerEncoderLayer } from './transformer.ts';
 export { BertBackbone, BertEmbeddings, type BertForwardOptions, type BertInputs, type BertOutput } from './bert.ts';
-export { BertModel, type BertArchitecture, type BertPretrained, type ModelOptions } from './pretrained.ts';
+export { BertModel, BertTaskModel, type BertArchitecture, type BertPretrained, type ModelOptions } from './pretrained.ts';
 export { BertForMaskedLM, MaskedLMHead, type MaskedLMInputs, type MaskedLMOutput } from './masked_lm.ts';
 export { BertClassifier, type ClassifierInputs, type ClassifierOptions, type ClassifierOutput, type Pooling } from './classifier.ts';
 export { BertForQuestionAnswering, type PredictSpanOptions, type QuestionAnsweringInputs, type QuestionAnsweringOutput } from './question_answering.ts';

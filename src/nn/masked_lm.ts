@@ -9,12 +9,11 @@ import { gatherRows } from '../autograd/embedding.ts';
 import { crossEntropy } from '../autograd/loss.ts';
 import { matmul } from '../autograd/matmul.ts';
 import { reshape } from '../autograd/shape.ts';
-import { BertBackbone, type BertForwardOptions, type BertInputs } from './bert.ts';
+import type { BertForwardOptions, BertInputs } from './bert.ts';
 import type { BertConfig } from './config.ts';
 import { LayerNorm, Linear, type InitOptions } from './layers.ts';
 import { Module, Parameter } from './module.ts';
-import { generatorFor, resolveConfig, type BertPretrained, type ModelOptions } from './pretrained.ts';
-import type { Generator } from './random.ts';
+import { BertTaskModel, resolveConfig, type ModelOptions } from './pretrained.ts';
 import { fusedActivation } from './transformer.ts';
 
 export class MaskedLMHead extends Module {
@@ -58,21 +57,13 @@ export interface MaskedLMOutput {
 }
 
 /** BERT with the masked-LM head (HF BertForMaskedLM; no pooler, as there). */
-export class BertForMaskedLM extends Module implements BertPretrained {
+export class BertForMaskedLM extends BertTaskModel {
   readonly architecture = 'BertForMaskedLM';
-  readonly basePrefix = 'bert';
-  readonly config: BertConfig;
-  readonly generator: Generator;
-  readonly bert: BertBackbone;
   readonly head: MaskedLMHead;
 
   constructor(config: BertConfig | string, options: ModelOptions = {}) {
-    super();
-    this.config = resolveConfig(config);
-    this.generator = generatorFor(options);
-    const init = { generator: this.generator, std: this.config.initializer_range };
-    this.bert = this.child('bert', new BertBackbone(this.config, { ...init, addPoolingLayer: false }));
-    this.head = this.child('cls.predictions', new MaskedLMHead(this.config, this.bert.embeddings.wordEmbeddings.weight, init));
+    super(resolveConfig(config), options, false);
+    this.head = this.child('cls.predictions', new MaskedLMHead(this.config, this.bert.embeddings.wordEmbeddings.weight, this.init));
   }
 
   forward(inputs: MaskedLMInputs, options: BertForwardOptions = {}): MaskedLMOutput {
@@ -99,9 +90,5 @@ export class BertForMaskedLM extends Module implements BertPretrained {
       }
       return out;
     });
-  }
-
-  configJson(): BertConfig {
-    return { ...this.config, architectures: [this.architecture] };
   }
 }

@@ -2,7 +2,8 @@
 // seeds), and the Hugging Face architecture name that config.json records.
 import { bertConfig, parseConfig, validateConfig, type BertConfig } from './config.ts';
 import { BertBackbone } from './bert.ts';
-import type { Module } from './module.ts';
+import type { InitOptions } from './layers.ts';
+import { Module } from './module.ts';
 import { Generator } from './random.ts';
 
 export type BertArchitecture = 'BertModel' | 'BertForMaskedLM' | 'BertForSequenceClassification' | 'BertForQuestionAnswering';
@@ -31,6 +32,29 @@ export function resolveConfig(config: BertConfig | string): BertConfig {
 
 export function generatorFor(options: ModelOptions): Generator {
   return options.generator ?? new Generator(options.seed ?? 0);
+}
+
+/** A backbone under `bert.` with a task head (HF BertFor*): the config, generator and backbone they share. */
+export abstract class BertTaskModel extends Module implements BertPretrained {
+  abstract readonly architecture: BertArchitecture;
+  readonly basePrefix = 'bert';
+  readonly config: BertConfig;
+  readonly generator: Generator;
+  readonly bert: BertBackbone;
+  /** How the head's layers are initialised: the model's generator, the config's initializer_range. */
+  protected readonly init: InitOptions;
+
+  protected constructor(config: BertConfig, options: ModelOptions, addPoolingLayer: boolean) {
+    super();
+    this.config = config;
+    this.generator = generatorFor(options);
+    this.init = { generator: this.generator, std: config.initializer_range };
+    this.bert = this.child('bert', new BertBackbone(config, { ...this.init, addPoolingLayer }));
+  }
+
+  configJson(): BertConfig {
+    return { ...this.config, architectures: [this.architecture] };
+  }
 }
 
 /** The bare backbone as a saveable model (HF BertModel: parameter paths without a 'bert.' prefix). */

@@ -8,13 +8,11 @@ import { gatherRows } from '../autograd/embedding.ts';
 import { crossEntropy } from '../autograd/loss.ts';
 import { permute, reshape } from '../autograd/shape.ts';
 import { noGrad } from '../autograd/tape.ts';
-import { BertBackbone, type BertForwardOptions, type BertInputs } from './bert.ts';
+import type { BertForwardOptions, BertInputs } from './bert.ts';
 import type { BertConfig } from './config.ts';
 import { ConstantCache } from './constants.ts';
 import { Linear } from './layers.ts';
-import { Module } from './module.ts';
-import { generatorFor, resolveConfig, type BertPretrained, type ModelOptions } from './pretrained.ts';
-import type { Generator } from './random.ts';
+import { BertTaskModel, resolveConfig, type ModelOptions } from './pretrained.ts';
 import { bestSpans, contextTokens, type Span, type SpanOptions } from './spans.ts';
 
 export interface QuestionAnsweringInputs extends BertInputs {
@@ -39,22 +37,14 @@ export interface PredictSpanOptions extends Omit<SpanOptions, 'allowed'> {
   excludeIds?: readonly number[];
 }
 
-export class BertForQuestionAnswering extends Module implements BertPretrained {
+export class BertForQuestionAnswering extends BertTaskModel {
   readonly architecture = 'BertForQuestionAnswering';
-  readonly basePrefix = 'bert';
-  readonly config: BertConfig;
-  readonly generator: Generator;
-  readonly bert: BertBackbone;
   readonly qaOutputs: Linear;
   private readonly constants = new ConstantCache();
 
   constructor(config: BertConfig | string, options: ModelOptions = {}) {
-    super();
-    this.config = resolveConfig(config);
-    this.generator = generatorFor(options);
-    const init = { generator: this.generator, std: this.config.initializer_range };
-    this.bert = this.child('bert', new BertBackbone(this.config, { ...init, addPoolingLayer: false }));
-    this.qaOutputs = this.child('qa_outputs', new Linear(this.config.hidden_size, 2, init));
+    super(resolveConfig(config), options, false);
+    this.qaOutputs = this.child('qa_outputs', new Linear(this.config.hidden_size, 2, this.init));
   }
 
   forward(inputs: QuestionAnsweringInputs, options: BertForwardOptions = {}): QuestionAnsweringOutput {
@@ -103,10 +93,6 @@ export class BertForQuestionAnswering extends Module implements BertPretrained {
       result.push(bestSpans(row(start), row(end), { ...options, allowed }));
     }
     return result;
-  }
-
-  configJson(): BertConfig {
-    return { ...this.config, architectures: [this.architecture] };
   }
 
   protected override disposeOwn(): void {
