@@ -56,6 +56,12 @@ export function vec4Copy(bytes: number): Bench {
     pass.end();
     e.device.queue.submit([enc.finish()]);
   };
+  const bench = copyBench(run, host, x, y);
+  return { ...bench, dispose: () => { bench.dispose(); params.destroy(); } };
+}
+
+/** run() copies x (holding `host`) into y; check() runs it once and compares samples. */
+function copyBench(run: () => void, host: Float32Array, x: Tensor, y: Tensor): Bench {
   return {
     run,
     async check() {
@@ -65,7 +71,6 @@ export function vec4Copy(bytes: number): Bench {
     dispose() {
       x.dispose();
       y.dispose();
-      params.destroy();
     },
   };
 }
@@ -120,17 +125,7 @@ const memcpyCase = (mib: number): BenchCase => ({
       enc.copyBufferToBuffer(x.buffer, 0, y.buffer, 0, mib * MiB);
       e.device.queue.submit([enc.finish()]);
     };
-    return {
-      run,
-      async check() {
-        run();
-        expectCopied(await y.data(), host);
-      },
-      dispose: () => {
-        x.dispose();
-        y.dispose();
-      },
-    };
+    return copyBench(run, host, x, y);
   },
 });
 
