@@ -157,8 +157,9 @@ export async function loadCases(dir = join(HERE, 'cases')): Promise<BenchCase[]>
     if (!Array.isArray(mod.cases)) throw new Error(`bench/cases/${file} does not export \`cases: BenchCase[]\``);
     out.push(...mod.cases);
   }
-  // The copy yardsticks first.
-  return out.sort((a, b) => Number(b.kernel === 'copy') - Number(a.kernel === 'copy'));
+  // The bandwidth yardsticks first.
+  const yardstick = (c: BenchCase) => Number(['copy', 'memcpy', 'probe'].includes(c.kernel));
+  return out.sort((a, b) => yardstick(b) - yardstick(a));
 }
 
 function matches(c: BenchCase, filter?: string): boolean {
