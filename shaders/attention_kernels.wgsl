@@ -1,7 +1,8 @@
 // Fused softmax attention, forward and backward (flash-attention 2 style). Included by
 // attention.wgsl, which provides lane_id(), the lane exchanges lanes_chunk() / lanes_vec4() (subgroup
 // broadcasts) and the entry points calling the bodies below. attention_portable.wgsl is the plain
-// variant for adapters without subgroups (same bindings and results).
+// variant for adapters without subgroups; both take their parameters, bindings, mask and row
+// addressing and backward_prep from attention_common.wgsl.
 //
 //   out = softmax(q k^T * scale + mask) v    per (batch b, head h), never storing (S, S) scores;
 //   q, k, v, out: (B, S, H * D) as BERT's projections produce them, head h at columns [h D, h D + D).
@@ -42,32 +43,7 @@
 //
 // Beware (Dawn/Tint + lavapipe here): a `var x: T;` declared without initializer inside a loop
 // body is NOT zeroed again on each iteration; loop-scoped variables below are always initialised.
-//!include philox.wgsl
-
-struct Params {
-  S: u32,           // sequence length
-  H: u32,           // heads
-  HD4: u32,         // row stride of q, k, v, out in vec4 (H * D / 4)
-  D4: u32,          // vec4 per head row (D / 4), as a uniform: see row_q()
-  scale: f32,       // softmax scale
-  threshold: u32,   // dropout: a Philox word below this drops; 0 = no dropout
-  drop_scale: f32,  // 1 / (1 - rate)
-  seed_lo: u32,
-  seed_hi: u32,
-  has_mask: u32,    // 0: no mask (the mask binding is a stand-in and never read)
-}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;           // (B, S, H*D)
-@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;           // (B, S, H*D)
-@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;           // (B, S, H*D)
-@group(0) @binding(4) var<storage, read> mask: array<f32>;              // (B, S) additive, if has_mask
-@group(0) @binding(5) var<storage, read_write> o: array<vec4<f32>>;     // (B, S, H*D) out: forward writes, backward_prep reads
-@group(0) @binding(6) var<storage, read_write> lse: array<f32>;         // (B, H, S): forward writes, backward_prep reads
-@group(0) @binding(7) var<storage, read> dout: array<vec4<f32>>;        // (B, S, H*D)
-@group(0) @binding(8) var<storage, read_write> stats: array<vec2<f32>>; // (B, H, S) (lse, delta): backward_prep writes, backward_* read
-@group(0) @binding(9) var<storage, read_write> dq: array<vec4<f32>>;    // (B, S, H*D)
-@group(0) @binding(10) var<storage, read_write> dk: array<vec4<f32>>;   // (B, S, H*D)
-@group(0) @binding(11) var<storage, read_write> dv: array<vec4<f32>>;   // (B, S, H*D)
+//!include attention_common.wgsl
 
 // Pipelines differ only in these; the head dim itself, the mask and dropout are uniforms (a branch
 // on a uniform that no lane takes costs nothing on lavapipe, and every pipeline compiles slowly).
@@ -79,10 +55,6 @@ alias Chunk = mat4x4<f32>;                // 16 consecutive dims of one head row
 alias Rows = array<Chunk, 32>;            // R <= 4 rows of DC <= 8 chunks: [r * 8 + c]
 alias Chunks8 = array<Chunk, 8>;          // a row's chunks, or one chunk of each of the 8 lanes of a block
 alias Scores = array<vec4<f32>, 8>;       // 8 keys (or queries) for R <= 4 rows: [r * 2 + half]
-
-// -Infinity, read through a private variable: WGSL rejects infinities in constant expressions.
-var<private> NEG_INF_BITS: u32 = 0xff800000u;
-fn neg_inf() -> f32 { return bitcast<f32>(NEG_INF_BITS); }
 
 // ------------------------------------------------------------------ loading and storing chunks
 
@@ -217,13 +189,6 @@ fn lanes_f32(x: f32) -> array<vec4<f32>, 2> {
   return array<vec4<f32>, 2>(vec4<f32>(a[0].x, a[1].x, a[2].x, a[3].x), vec4<f32>(a[4].x, a[5].x, a[6].x, a[7].x));
 }
 
-// The additive mask of key j in batch b, with values <= -1e30 made -Infinity.
-fn mask_at(b: u32, j: u32) -> f32 {
-  if (p.has_mask == 0u) { return 0.0; }
-  let m = mask[b * p.S + j];
-  return select(m, neg_inf(), m <= -1e30);
-}
-
 // ------------------------------------------------------------------ dropout masks
 
 
@@ -274,11 +239,6 @@ fn philox_attention(bh: u32, i: u32, j: u32) -> vec4<u32> {
 }
 
 // ------------------------------------------------------------------ shared steps
-
-// vec4 index of the head row of position i (clamped into the sequence) in batch b.
-fn row_at(b: u32, i: u32, hoff: u32) -> u32 {
-  return (b * p.S + min(i, p.S - 1u)) * p.HD4 + hoff;
-}
 
 // Scores of the lane's rows against the 8 lanes' chunks `own` (one block), for every chunk c:
 // s[r][t] += rows[r] . (lane t's own).
@@ -402,18 +362,6 @@ fn forward_body(lid: u32, wid: vec3<u32>) {
 }
 
 // ------------------------------------------------------------------ backward
-
-// stats[b, h, i] = (lse_i, delta_i = dout_i . out_i): one invocation per query row.
-@compute @workgroup_size(WG)
-fn backward_prep(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  let bh = gid.y;
-  if (i >= p.S) { return; }
-  let at = row_at(bh / p.H, i, (bh % p.H) * p.D4);
-  var d = 0.0;
-  for (var x = 0u; x < p.D4; x++) { d += dot(dout[at + x], o[at + x]); }
-  stats[bh * p.S + i] = vec2<f32>(lse[bh * p.S + i], d);
-}
 
 // Row r of a block: P = exp(s + bias - lse) (0 for invalid columns and for rows whose lse is
 // -inf, i.e. every key masked), then s <- dS = P * (dP - delta) with dP = dp (times the dropout

@@ -4,49 +4,11 @@
 // a time, reading it straight from memory: on a GPU every invocation of a workgroup reads the same
 // address (a broadcast from cache); nothing is exchanged, so there are no barriers. On lavapipe this
 // runs several times slower than attention.wgsl, whose subgroup exchanges it exists to replace.
-//!include philox.wgsl
-
-struct Params {
-  S: u32,
-  H: u32,
-  HD4: u32,
-  D4: u32,
-  scale: f32,
-  threshold: u32,
-  drop_scale: f32,
-  seed_lo: u32,
-  seed_hi: u32,
-  has_mask: u32,
-}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;           // (B, S, H*D)
-@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;           // (B, S, H*D)
-@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;           // (B, S, H*D)
-@group(0) @binding(4) var<storage, read> mask: array<f32>;              // (B, S) additive, if has_mask
-@group(0) @binding(5) var<storage, read_write> o: array<vec4<f32>>;     // (B, S, H*D)
-@group(0) @binding(6) var<storage, read_write> lse: array<f32>;         // (B, H, S)
-@group(0) @binding(7) var<storage, read> dout: array<vec4<f32>>;        // (B, S, H*D)
-@group(0) @binding(8) var<storage, read_write> stats: array<vec2<f32>>; // (B, H, S) (lse, delta)
-@group(0) @binding(9) var<storage, read_write> dq: array<vec4<f32>>;    // (B, S, H*D)
-@group(0) @binding(10) var<storage, read_write> dk: array<vec4<f32>>;   // (B, S, H*D)
-@group(0) @binding(11) var<storage, read_write> dv: array<vec4<f32>>;   // (B, S, H*D)
+//!include attention_common.wgsl
 
 override WG: u32 = 64;
 override DC: u32 = 4;  // unused here; accepted so both variants take the same overrides
 override R: u32 = 1;   // unused here
-
-var<private> NEG_INF_BITS: u32 = 0xff800000u;
-fn neg_inf() -> f32 { return bitcast<f32>(NEG_INF_BITS); }
-
-fn row_at(b: u32, i: u32, hoff: u32) -> u32 {
-  return (b * p.S + min(i, p.S - 1u)) * p.HD4 + hoff;
-}
-
-fn mask_at(b: u32, j: u32) -> f32 {
-  if (p.has_mask == 0u) { return 0.0; }
-  let m = mask[b * p.S + j];
-  return select(m, neg_inf(), m <= -1e30);
-}
 
 // Dropout factor (0 or 1 / (1 - rate)) of query i, key j (the word of the pair's Philox call).
 fn keep(bh: u32, i: u32, j: u32) -> f32 {
@@ -90,17 +52,6 @@ fn forward(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
     for (var x = 0u; x < p.D4; x++) { o[at + x] = acc[x] * inv; }
     lse[ln.bh * p.S + ln.i] = select(m + log(l), neg_inf(), l == 0.0);
   }
-}
-
-@compute @workgroup_size(WG)
-fn backward_prep(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  let bh = gid.y;
-  if (i >= p.S) { return; }
-  let at = row_at(bh / p.H, i, (bh % p.H) * p.D4);
-  var d = 0.0;
-  for (var x = 0u; x < p.D4; x++) { d += dot(dout[at + x], o[at + x]); }
-  stats[bh * p.S + i] = vec2<f32>(lse[bh * p.S + i], d);
 }
 
 // P and dS of query i, key j (dp: dout_i . v_j): P = 0 where the key is masked or the row is empty.

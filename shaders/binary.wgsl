@@ -10,9 +10,9 @@ struct Params {
   b_strides: array<vec4<u32>, 2>,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;         // broadcast to shape by a_strides
+@group(0) @binding(2) var<storage, read> b: array<f32>;         // broadcast to shape by b_strides
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;   // (n) = shape
 
 override OP: u32 = 0;
 override BROADCAST: bool = true;

@@ -4,8 +4,8 @@
 //!include common.wgsl
 struct Params { n: u32 }   // number of output elements
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read_write> y: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<u32>;         // (n) elements of FROM (f16: two per word)
+@group(0) @binding(2) var<storage, read_write> y: array<u32>;   // (n) elements of TO
 
 override FROM: u32 = 0;   // 0 f32, 1 i32, 2 u32, 3 f16
 override TO: u32 = 0;

@@ -1,8 +1,8 @@
 // Copies 32-bit words: a dtype-agnostic tensor copy.
 struct Params { n: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read_write> y: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<u32>;         // (n) words
+@group(0) @binding(2) var<storage, read_write> y: array<u32>;   // (n) words
 
 override WG: u32 = 256;
 

@@ -191,18 +191,20 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
 // element by element with each element's own row. Each vec4 has exactly one writer.
 @group(0) @binding(14) var<storage, read_write> dlogits4: array<vec4<f32>>;   // the whole buffer
 
-struct RowGrad { l: f32, k: f32, tgt: u32, ignored: bool }
+// `ignored` is 1 or 0, a u32 rather than a bool: wgsl_reflect's interpreter (test/shaders.test.ts)
+// cannot read a bool member of a struct value.
+struct RowGrad { l: f32, k: f32, tgt: u32, ignored: u32 }
 
 fn row_grad(row: u32) -> RowGrad {
   let label = labels[row];
   let wo = row_weight(row);
   var k = wo.x * scale_in[0];
   if (wo.y == 0.0) { k = nan_f32(); }
-  return RowGrad(saved_lse[row], k, u32(label), label == p.ignore_index);
+  return RowGrad(saved_lse[row], k, u32(label), select(0u, 1u, label == p.ignore_index));
 }
 
 fn grad_at(g: RowGrad, col: u32, x: f32) -> f32 {
-  if (g.ignored) { return 0.0; }
+  if (g.ignored != 0u) { return 0.0; }
   return (exp(x - g.l) - select(0.0, 1.0, col == g.tgt)) * g.k;
 }
 
@@ -222,7 +224,7 @@ fn backward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   for (var q = q0 + lane; q < qfull; q += TPR) {
     let col = vec4<u32>(4u * q - rb) + vec4<u32>(0u, 1u, 2u, 3u);
     let onehot = select(vec4<f32>(0.0), vec4<f32>(1.0), col == vec4<u32>(g.tgt));
-    dlogits4[q] = select((exp(logits4[q] - l4) - onehot) * g.k, vec4<f32>(0.0), g.ignored);
+    dlogits4[q] = select((exp(logits4[q] - l4) - onehot) * g.k, vec4<f32>(0.0), g.ignored != 0u);
   }
   let last = q1 - 1u;
   if (last >= qfull && last >= q0 && (last - q0) % TPR == lane) {

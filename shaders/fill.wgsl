@@ -1,7 +1,7 @@
 // Writes one 32-bit pattern to every word of a buffer: fills any dtype (an f16 pattern holds two halves).
 struct Params { n: u32, bits: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> y: array<u32>;
+@group(0) @binding(1) var<storage, read_write> y: array<u32>;   // (n) words
 
 override WG: u32 = 256;
 

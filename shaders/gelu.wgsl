@@ -6,8 +6,8 @@
 
 struct Params { n4: u32, stride: u32 }   // vec4s to process; invocations in the launch
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;         // (n) as vec4s, the last one padded
+@group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>;   // like x
 
 override APPROX: bool = false;   // false: exact (erf); true: tanh approximation
 override WG: u32 = 64;
@@ -33,8 +33,8 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-@group(0) @binding(3) var<storage, read> dy: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> dx: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> dy: array<vec4<f32>>;        // like x
+@group(0) @binding(4) var<storage, read_write> dx: array<vec4<f32>>;  // like x
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>) {

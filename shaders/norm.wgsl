@@ -26,8 +26,8 @@ fn wg_sum(lid: u32, v: f32) -> f32 {
   return red[0];
 }
 
-// (Not named `x`: common.wgsl's helpers take a parameter `x`, which wgsl_reflect would count as a
-// use of the binding in every entry point that calls them.)
+// (Named `src`, not `x`: wgsl_reflect does not scope names, so a helper parameter `x` in an included
+// file would count as a use of the binding by every entry point calling that helper.)
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> src4: array<vec4<f32>>;   // the same buffer, as vec4s
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;

@@ -7,8 +7,8 @@ struct Params {
   strides: array<vec4<u32>, 2>,   // input stride of each output axis
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read_write> y: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<u32>;         // the input, 32-bit words
+@group(0) @binding(2) var<storage, read_write> y: array<u32>;   // (n) = shape
 
 override WG: u32 = 256;
 

@@ -6,8 +6,8 @@
 
 struct Params { outer: u32, len: u32, inner: u32, chunks: u32, scale: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;         // (outer, len, inner)
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;   // rows: (outer, chunks); columns: (outer, inner)
 
 override OP: u32 = 0;   // 0 sum (times scale: mean), 1 max
 override WG: u32 = 256;

@@ -11,7 +11,7 @@
 override WG: u32 = 64;    // invocations per workgroup, a power of two
 override TPR: u32 = 64;   // invocations per row: a power of two dividing WG
 
-// Two scalar arrays rather than one of vec2s: wgsl_reflect's detectRaces (test/races.test.ts)
+// Two scalar arrays rather than one of vec2s: wgsl_reflect's detectRaces (test/shaders.test.ts)
 // cannot execute stores of vectors into workgroup arrays.
 var<workgroup> red_a: array<f32, WG>;
 var<workgroup> red_b: array<f32, WG>;

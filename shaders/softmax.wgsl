@@ -12,8 +12,9 @@ struct Params { rows: u32, C: u32 }
 
 override CHUNK: u32 = 256;   // elements per invocation per chunk of the online max / exp-sum
 
-// (Not named `x`: common.wgsl's is_nan takes a parameter `x`, and wgsl_reflect would count it as a
-// use of this binding by every entry point that calls max_nan.)
+// (Named `xs`, not `x`: wgsl_reflect does not scope names, so a helper parameter `x` in an included
+// file would count as a use of the binding by every entry point calling that helper; common.wgsl
+// once had one.)
 @group(0) @binding(1) var<storage, read> xs: array<f32>;         // (rows, C)
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;    // (rows, C)
 

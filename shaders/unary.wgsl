@@ -4,8 +4,8 @@
 
 struct Params { n: u32, alpha: f32, beta: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;         // (n)
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;   // (n)
 
 override OP: u32 = 0;
 override WG: u32 = 256;

@@ -1,7 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detectRaces } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { tensor, tidy, ops, engine, type Tensor } from '../src/node.ts';
-import { loadShader } from '../src/gpu/shaders.ts';
 import { matmulConfig, type MatmulOptions, type MatmulVariant } from '../src/kernels/matmul.ts';
 import { geluRef, geluTanhRef, matmulRef, sumRowsRef, type MatmulRefOptions } from './reference/matmul.ts';
 import { numericVjp } from './util/gradcheck.ts';
@@ -249,28 +247,4 @@ describe('backward by composition matches central differences in float64', () =>
       assertClose(dY, dRes, TOL.reduction, 'dresidual is dY');
     });
   }
-});
-
-describe('workgroup memory', () => {
-  // matmul_tiled is the only matmul kernel with workgroup memory (matmul_sg keeps everything in
-  // registers and subgroup shuffles). wgsl_reflect runs one workgroup's invocations in lockstep.
-  const races = (code: string, layout: number) => {
-    const [M, N, K] = [9, 9, 9];
-    // M N K batches | bdims | a_bstride | b_bstride | k_split splits operand_layout epilogue
-    const params = new Uint32Array(24);
-    params.set([M, N, K, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, K, 1, layout, 1]);
-    const data = (n: number) => Float32Array.from({ length: n + 8 }, (_, i) => (i % 7) - 3);
-    const bindings = { 0: { 0: { uniform: params }, 1: new Float32Array(M * N), 2: new Float32Array(M * N), 3: data(N), 4: data(M * N), 5: data(M * K), 6: data(K * N) } };
-    const r = (detectRaces as (...args: unknown[]) => { races: unknown[]; errors: string[] })(
-      code, 'main', [1, 1, 1], bindings, { constants: { WGX: 2, WGY: 2, BK: 4, DYNAMIC: true } });
-    expect(r.errors).toEqual([]);
-    return r.races.length;
-  };
-
-  it('matmul_tiled has no races in any operand layout (and the detector sees one without the barrier)', () => {
-    const code = loadShader('matmul_tiled').code;
-    for (const layout of [0, 1, 2, 3, 12, 15]) expect(races(code, layout), `layout ${layout}`).toBe(0);
-    const last = code.lastIndexOf('workgroupBarrier();');
-    expect(races(code.slice(0, last) + code.slice(last + 'workgroupBarrier();'.length), 0)).toBeGreaterThan(0);
-  });
 });

@@ -4,8 +4,8 @@ import { tensor } from '../../src/node.ts';
 import { adamw, clipScale, globalNorm } from '../../src/kernels/adamw.ts';
 import { adamwRef, globalNormRef } from '../../test/reference/adamw.ts';
 import { TOL } from '../../test/util/tolerance.ts';
-import type { BenchCase } from '../bench_case.ts';
-import { expectClose, uniform } from './util.ts';
+import type { BenchCase } from '../harness.ts';
+import { expectClose, uniform } from '../util.ts';
 
 const N = 768 * 3072;
 const OPTS = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-6, weightDecay: 0.01, step: 1 };

@@ -4,8 +4,9 @@ import { engine, tensor } from '../../src/node.ts';
 import { sparseCrossEntropy, sparseCrossEntropyBackward } from '../../src/kernels/cross_entropy.ts';
 import { crossEntropyBackwardRef, crossEntropyRef } from '../../test/reference/cross_entropy.ts';
 import { TOL } from '../../test/util/tolerance.ts';
-import type { BenchCase } from '../bench_case.ts';
-import { expectClose, uniform } from './util.ts';
+import type { BenchCase } from '../harness.ts';
+import type { Tf } from '../peers.ts';
+import { expectClose, uniform } from '../util.ts';
 
 const V = 30522;
 // 2048 x 30522 f32 is 250 MB: more than lavapipe's 128 MiB storage-binding limit (the runner reports it).
@@ -15,16 +16,31 @@ function labelsFor(N: number): Int32Array {
   return Int32Array.from({ length: N }, (_, i) => (i % 7 === 6 ? -100 : (i * 7919) % V));
 }
 
+/** Logits in [-4, 4) and labels (every seventh ignored), on the host and as tensors. */
+function inputs(N: number) {
+  const hx = uniform(N * V, 1, -4, 4);
+  const hl = labelsFor(N);
+  return { hx, hl, x: tensor(hx, [N, V]), labels: tensor(hl) };
+}
+
+/** The same for tfjs: one-hot targets and 0/1 weights for the ignored rows. */
+function tfInputs(tf: Tf, N: number) {
+  const hl = labelsFor(N);
+  return {
+    x: tf.tensor2d(uniform(N * V, 1, -4, 4), [N, V]),
+    onehot: tf.oneHot(tf.tensor1d(Int32Array.from(hl, (l) => Math.max(l, 0)), 'int32'), V),
+    w: tf.tensor1d(Float32Array.from(hl, (l) => (l === -100 ? 0 : 1))),
+  };
+}
+
 export const cases: BenchCase[] = SHAPES.flatMap(([label, N]): BenchCase[] => [
   {
     kernel: 'cross_entropy',
     shape: label,
     work: { bytes: N * V * 4 },   // reads the logits once
+    targets: { copy: 0.5 },   // issue 3: >= 50% of a plain copy's bandwidth
     async ours() {
-      const hx = uniform(N * V, 1, -4, 4);
-      const hl = labelsFor(N);
-      const x = tensor(hx, [N, V]);
-      const labels = tensor(hl);
+      const { hx, hl, x, labels } = inputs(N);
       let out = sparseCrossEntropy(x, labels);
       return {
         run() {
@@ -43,11 +59,7 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, N]): BenchCase[] => [
       };
     },
     tfjs(tf) {
-      const hl = labelsFor(N);
-      const x = tf.tensor2d(uniform(N * V, 1, -4, 4), [N, V]);
-      const keep = Float32Array.from(hl, (l) => (l === -100 ? 0 : 1));
-      const onehot = tf.oneHot(tf.tensor1d(Int32Array.from(hl, (l) => Math.max(l, 0)), 'int32'), V);
-      const w = tf.tensor1d(keep);
+      const { x, onehot, w } = tfInputs(tf, N);
       return {
         run: () => tf.losses.softmaxCrossEntropy(onehot, x, w),
         dispose: () => tf.dispose([x, onehot, w]),
@@ -58,11 +70,9 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, N]): BenchCase[] => [
     kernel: 'cross_entropy backward',
     shape: label,
     work: { bytes: 2 * N * V * 4 },   // reads the logits, writes dlogits
+    targets: { copy: 0.5 },   // issue 3: >= 50% of a plain copy's bandwidth
     async ours() {
-      const hx = uniform(N * V, 1, -4, 4);
-      const hl = labelsFor(N);
-      const x = tensor(hx, [N, V]);
-      const labels = tensor(hl);
+      const { hx, hl, x, labels } = inputs(N);
       const f = sparseCrossEntropy(x, labels);
       let d = sparseCrossEntropyBackward(x, labels, f.lse);
       return {
@@ -86,10 +96,7 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, N]): BenchCase[] => [
       };
     },
     tfjs(tf) {
-      const hl = labelsFor(N);
-      const x = tf.tensor2d(uniform(N * V, 1, -4, 4), [N, V]);
-      const onehot = tf.oneHot(tf.tensor1d(Int32Array.from(hl, (l) => Math.max(l, 0)), 'int32'), V);
-      const w = tf.tensor1d(Float32Array.from(hl, (l) => (l === -100 ? 0 : 1)));
+      const { x, onehot, w } = tfInputs(tf, N);
       const g = tf.grad((v) => tf.losses.softmaxCrossEntropy(onehot, v, w));
       return { run: () => g(x), dispose: () => tf.dispose([x, onehot, w]) };
     },

@@ -7,7 +7,7 @@ import { dropout } from '../../src/kernels/dropout.ts';
 import { dropoutRef } from '../../test/reference/dropout.ts';
 import { uniform } from '../../test/util/random.ts';
 import { TOL, assertClose } from '../../test/util/tolerance.ts';
-import type { BenchCase } from './attention.ts';
+import type { BenchCase } from '../harness.ts';
 
 const RATE = 0.1;
 const SEED = 1234;

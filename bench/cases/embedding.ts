@@ -5,8 +5,8 @@ import { embedding, embeddingBackward, gatherRows } from '../../src/kernels/embe
 import { embeddingBackwardRef, embeddingRef, gatherRowsRef } from '../../test/reference/embedding.ts';
 import { randomInts } from '../../test/util/random.ts';
 import { TOL } from '../../test/util/tolerance.ts';
-import type { BenchCase } from '../bench_case.ts';
-import { expectClose, uniform } from './util.ts';
+import type { BenchCase } from '../harness.ts';
+import { expectClose, uniform } from '../util.ts';
 
 const V = 30522;
 const SHAPES = [['BERT-tiny 30522x128, 2048 ids', 128], ['BERT-base 30522x768, 2048 ids', 768]] as const;

@@ -3,8 +3,8 @@ import { tensor } from '../../src/node.ts';
 import { softmax, softmaxBackward } from '../../src/kernels/softmax.ts';
 import { softmaxBackwardRef, softmaxRef } from '../../test/reference/softmax.ts';
 import { TOL } from '../../test/util/tolerance.ts';
-import type { BenchCase } from '../bench_case.ts';
-import { edgeRows, expectClose, uniform } from './util.ts';
+import type { BenchCase } from '../harness.ts';
+import { edgeRows, expectClose, uniform } from '../util.ts';
 
 const SHAPES = [['BERT-base scores 6144x512', 6144, 512], ['vocab 320x30522', 320, 30522]] as const;
 

@@ -1,8 +1,11 @@
-// Fused softmax attention, forward and backward (shaders/attention_kernels.wgsl): one kernel for
-// softmax(q k^T * scale + mask) v per head with online softmax, never storing the (B, H, S, S)
-// scores; the backward recomputes them flash-attention-2 style from q, k, v, out, lse and dOut.
-// Attention-probs dropout draws its mask from Philox (shaders/philox.wgsl) keyed by the seed and
-// (b, h, i, j), so the backward regenerates it. Every launch is deterministic.
+// Fused softmax attention, forward and backward: one kernel for softmax(q k^T * scale + mask) v per
+// head with online softmax, never storing the (B, H, S, S) scores; the backward recomputes them
+// flash-attention-2 style from q, k, v, out, lse and dOut. Shaders: attention.wgsl (lanes exchange
+// rows by subgroup broadcasts; the kernels themselves are in attention_kernels.wgsl),
+// attention_portable.wgsl (no subgroups), attention_common.wgsl (what both share), and
+// attention_mask.wgsl (padding mask to additive). Attention-probs dropout draws its mask from
+// Philox (philox.wgsl) keyed by the seed and (b, h, i, j), so the backward regenerates it. Every
+// launch is deterministic.
 import type { Engine } from '../gpu/engine.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { Kernel } from '../gpu/kernel.ts';
@@ -38,8 +41,9 @@ export interface AttentionGrads {
 /**
  * Kernel selection, exposed for tests and benchmarks. `variant`: 'subgroup' exchanges a block's
  * keys between lanes with subgroup broadcasts (needs subgroups of >= 8 invocations), 'portable'
- * through workgroup memory; 'auto' takes 'subgroup' when the adapter allows it. `rowsPerLane`
- * (1, 2 or 4, for all passes or per pass; 0 = chosen from the head dim) is how many query (or key) rows one invocation owns.
+ * has each invocation read every key itself; 'auto' takes 'subgroup' when the adapter allows it.
+ * `rowsPerLane` (1, 2 or 4, for all passes or per pass; 0 = chosen from the head dim) is how many
+ * query (or key) rows one invocation owns.
  */
 export const attentionTuning = {
   variant: 'auto' as 'auto' | 'subgroup' | 'portable',

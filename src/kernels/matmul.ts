@@ -1,4 +1,6 @@
-// Batched matmul with fused epilogue (shaders/matmul_*.wgsl), and sumRows for bias gradients.
+// Batched matmul with fused epilogue, and sumRows for bias gradients. Shaders: matmul_sg.wgsl,
+// matmul_tiled.wgsl and matmul_gemv.wgsl (the variants below), matmul_reduce.wgsl (split-K's second
+// pass), all on matmul_operands.wgsl / matmul_common.wgsl (parameters, epilogue); matmul_sumrows.wgsl.
 //
 //   out = act(a @ b + bias) + residual        a: (...batch, M, K), (..., K, M) if transA
 //                                             b: (...batch, K, N), (..., N, K) if transB

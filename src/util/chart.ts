@@ -117,13 +117,15 @@ export interface BarChartOptions {
   lines?: readonly { value: number; label: string }[];
   valueLabel?: string;
   width?: number;
+  /** Room for the row labels on the left, in pixels. Default 260. */
+  labelWidth?: number;
 }
 
 /** Horizontal grouped bars, one row per bar, with optional log scale and reference lines. */
 export function barChart(bars: readonly Bar[], opts: BarChartOptions): string {
   const W = opts.width ?? 760;
   const rowH = 10 + 14 * opts.groups.length;
-  const m = { left: 260, right: 30, top: 72, bottom: 44 };
+  const m = { left: opts.labelWidth ?? 260, right: 30, top: 72, bottom: 44 };
   const H = m.top + m.bottom + rowH * bars.length;
   const pw = W - m.left - m.right;
   const vals = bars.flatMap((b) => b.values).concat((opts.lines ?? []).map((l) => l.value)).filter((v) => Number.isFinite(v) && (!opts.log || v > 0));
@@ -164,10 +166,12 @@ export function barChart(bars: readonly Bar[], opts: BarChartOptions): string {
       out.push(`<text x="${(z + 4).toFixed(1)}" y="${y + 15 + k * 14}" font-size="10">${fmt(v)}</text>`);
     });
   });
-  for (const l of opts.lines ?? []) {
-    out.push(`<line x1="${sx(l.value)}" x2="${sx(l.value)}" y1="${m.top - 4}" y2="${H - m.bottom}" stroke="#333" stroke-dasharray="4 3"/>`);
-    out.push(`<text x="${sx(l.value) + 3}" y="${m.top - 6}" font-size="10">${esc(l.label)}</text>`);
-  }
+  (opts.lines ?? []).forEach((l, i) => {
+    // Labels alternate between two heights, so those of nearby lines do not overprint.
+    const ly = m.top - 6 - 12 * (i % 2);
+    out.push(`<line x1="${sx(l.value)}" x2="${sx(l.value)}" y1="${ly + 2}" y2="${H - m.bottom}" stroke="#333" stroke-dasharray="4 3"/>`);
+    out.push(`<text x="${sx(l.value) + 3}" y="${ly}" font-size="10">${esc(l.label)}</text>`);
+  });
   if (opts.valueLabel) out.push(`<text x="${m.left + pw / 2}" y="${H - 8}" text-anchor="middle">${esc(opts.valueLabel)}</text>`);
   out.push('</svg>');
   return out.join('\n');

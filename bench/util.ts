@@ -1,7 +1,7 @@
-// Helpers for the training-kernel bench cases: inputs, and checks of a few rows against the
-// float64 references in test/reference (the full tensors are too big for a float64 pass).
-import { mismatchReport, type Tolerance } from '../../test/util/tolerance.ts';
-import { uniform } from '../../test/util/random.ts';
+// Helpers for bench/cases/*.ts: inputs, and checks of a few rows against the float64 references in
+// test/reference (the full tensors of the benchmark shapes are too big for a float64 pass).
+import { mismatchReport, type Tolerance } from '../test/util/tolerance.ts';
+import { uniform } from '../test/util/random.ts';
 
 export { uniform };
 
@@ -24,4 +24,3 @@ export function edgeRows(a: ArrayLike<number>, rows: number, C: number, k = 2): 
   return out;
 }
 
-export const MB = 1024 * 1024;
