@@ -82,6 +82,10 @@ const ALL_CASES: RaceCase[] = [
   { shader: 'embedding', entry: 'hist', uniforms: emb, overrides: { WG: 4 }, buffers: { ids } },
   { shader: 'embedding', entry: 'scan', uniforms: emb, overrides: { SWG: 4 }, buffers: { counts: sorted.counts } },
   { shader: 'embedding', entry: 'place', uniforms: emb, overrides: { WG: 4 }, buffers: { ids, cursor: sorted.cursor } },
+  { shader: 'metrics', entry: 'argmax', uniforms: { rows: 3, V: 9, ignore_index: 0, weight: 0 }, overrides: ROWS, workgroups: [2] },
+  { shader: 'metrics', entry: 'argmax', uniforms: { rows: 3, V: 9, ignore_index: 0, weight: 0 }, overrides: { WG: 4, TPR: 1 } },
+  { shader: 'metrics', entry: 'count', uniforms: { rows: 37, V: 0, ignore_index: -100, weight: 0 }, overrides: { RWG: 8, HAS_WEIGHTS: true } },
+  { shader: 'metrics', entry: 'accumulate', uniforms: { rows: 1, V: 0, ignore_index: 0, weight: 2 } },
   ...['accumulate', 'accumulate_vec4'].map((entry) => ({
     shader: 'embedding', entry, uniforms: emb, overrides: { WG: 4 }, workgroups: [1, 2],
     buffers: { starts: sorted.rowStart, order: sorted.order },
