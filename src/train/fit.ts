@@ -145,7 +145,7 @@ export async function fit<E>(model: BertTaskModel, data: Data<E>, options: FitOp
       await callbacks.epochBegin(epoch, ctx);
       model.train();
       metrics.reset();
-      const progress = new EpochProgress(options, { epoch, epochs, stepsPerEpoch, globalStep, totalSteps });
+      const progress = new EpochProgress(options, metrics.names, { epoch, epochs, stepsPerEpoch, globalStep, totalSteps });
       const epochStart = performance.now();
       let [step, examples, tokens, lossWeight, lr] = [0, 0, 0, 0, optimizer.lr];
       let lastRead = { step: 0, tokens: 0, time: epochStart };

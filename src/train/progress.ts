@@ -37,11 +37,13 @@ export interface ProgressOptions {
   onProgress?: (p: TrainProgress) => void;
 }
 
-/** Keys shown on the bar, in this order, with short names. */
-function barFields(logs: Logs, tokensPerSecond: number): Record<string, number | string> {
-  const out: Record<string, number | string> = {};
-  for (const [k, v] of Object.entries(logs)) out[k] = Number.isFinite(v) ? Number(v.toPrecision(4)) : String(v);
-  out['tok/s'] = Math.round(tokensPerSecond);
+/** The bar's fields: tokens/s, the metrics ('-' until first read), validation metrics at the end. */
+function barFields(names: readonly string[], logs: Logs, tokensPerSecond: number): Record<string, number | string> {
+  const out: Record<string, number | string> = { 'tok/s': Math.round(tokensPerSecond) };
+  for (const k of new Set([...names, ...Object.keys(logs)])) {
+    const v = logs[k];
+    out[k] = v === undefined ? '-' : Number.isFinite(v) ? Number(v.toPrecision(4)) : String(v);
+  }
   return out;
 }
 
@@ -50,7 +52,11 @@ export class EpochProgress {
   private readonly started = now();
   private state: TrainProgress;
 
-  constructor(private readonly options: ProgressOptions, init: Omit<TrainProgress, 'phase' | 'step' | 'logs' | 'lr' | 'tokensPerSecond' | 'examplesPerSecond' | 'elapsedMs' | 'etaMs'>) {
+  constructor(
+    private readonly options: ProgressOptions,
+    private readonly names: readonly string[],
+    init: Omit<TrainProgress, 'phase' | 'step' | 'logs' | 'lr' | 'tokensPerSecond' | 'examplesPerSecond' | 'elapsedMs' | 'etaMs'>,
+  ) {
     const epochs = Number.isFinite(init.epochs) ? `/${init.epochs}` : '';
     this.bar = options.verbose === false ? null : new ProgressBar({
       label: `Epoch ${init.epoch + 1}${epochs}`,
@@ -73,7 +79,7 @@ export class EpochProgress {
       examplesPerSecond: elapsedMs > 0 ? (examples * 1000) / elapsedMs : 0,
       etaMs: s.stepsPerEpoch !== undefined ? Math.max(0, (s.stepsPerEpoch - step) * perStep) : undefined,
     });
-    this.bar?.update(step, barFields(s.logs, s.tokensPerSecond));
+    this.bar?.update(step, barFields(this.names, s.logs, s.tokensPerSecond));
     this.options.onProgress?.({ ...s, logs: { ...s.logs } });
   }
 
@@ -85,7 +91,7 @@ export class EpochProgress {
   /** The epoch's final logs (training means and validation metrics). */
   finish(logs: Logs): void {
     Object.assign(this.state, { phase: 'epoch-end', logs, etaMs: 0 });
-    this.bar?.finish(barFields(logs, this.state.tokensPerSecond));
+    this.bar?.finish(barFields(this.names, logs, this.state.tokensPerSecond));
     this.options.onProgress?.({ ...this.state, logs: { ...logs } });
   }
 }
