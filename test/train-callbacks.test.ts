@@ -39,7 +39,7 @@ describe('metrics', () => {
         loss: tensor([0], []),
         targets: [{ logits: tensor(logits, [5, 4]), labels: tensor(Int32Array.from(labels)), weights: w ? tensor(w) : undefined }],
       });
-      acc.update(out(weights), batchOf(1));
+      acc.update(out(weights));
       expect(acc.value([1 + 2, 1 + 0.5 + 2 + 0])).toBeCloseTo(3 / 3.5);
     });
     expect(await acc.result()).toBeCloseTo((1 + 2) / (1 + 0.5 + 2 + 0), 6); // row 3 ignored; row 4 weight 0

@@ -73,9 +73,12 @@ const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
 
 /** The small text files of a pipeline (everything but config.json and the weights). */
 export function pipelineTextFiles(tokenizer: WordPieceTokenizer, settings: PipelineSettings): Record<string, string> {
+  // tokenizer.json maps token -> id, so it cannot hold a vocabulary that repeats a token (vocab.txt
+  // can: the repeated token takes its last line's id). Such a tokenizer reloads from vocab.txt.
+  const unique = new Set(tokenizer.vocab.tokens).size === tokenizer.vocab.size;
   return {
     'vocab.txt': tokenizer.toVocabText(),
-    [TOKENIZER_FILE]: json(tokenizer.toTokenizerJson()),
+    ...(unique ? { [TOKENIZER_FILE]: json(tokenizer.toTokenizerJson()) } : {}),
     [TOKENIZER_CONFIG_FILE]: json(tokenizerConfig(tokenizer, settings.sequenceLength)),
     [PIPELINE_FILE]: json({ format: FORMAT, ...settings }),
   };

@@ -8,7 +8,7 @@ import { fit, type FitOptions } from '../train/fit.ts';
 import type { History, Logs } from '../train/history.ts';
 import { predict } from '../train/predict.ts';
 import {
-  questionAnswering, type QuestionAnsweringExample, type QuestionAnsweringPrediction, type QuestionAnsweringTask,
+  defaultMaxQuestionLength, questionAnswering, type QuestionAnsweringExample, type QuestionAnsweringPrediction, type QuestionAnsweringTask,
 } from '../train/tasks/question_answering.ts';
 import type { Padding } from '../train/text.ts';
 import { modelFromFiles, pipelineStorage, settingsFromFiles, tokenizerFromFiles, type PipelineFiles, type PipelineSettings } from './files.ts';
@@ -19,7 +19,7 @@ export type Answer = QuestionAnsweringPrediction;
 export interface QuestionAnsweringOptions extends PipelineOptions<BertForQuestionAnswering> {
   /** Tokens shared by consecutive windows of a long context. Default min(128, half a window). */
   docStride?: number;
-  /** Question tokens kept at most. Default 64. */
+  /** Question tokens kept at most. Default 64, at most half the sequence length. */
   maxQuestionLength?: number;
   /** Longest answer in tokens. Default 30. */
   maxAnswerLength?: number;
@@ -39,7 +39,7 @@ export class QuestionAnswering extends Pipeline<BertForQuestionAnswering> {
     super(options, 384, 'QuestionAnswering');
     if (!(options.model instanceof BertForQuestionAnswering)) throw new Error(`QuestionAnswering: needs a BertForQuestionAnswering, got ${(options.model as { architecture?: string }).architecture}`);
     this.docStride = options.docStride;
-    this.maxQuestionLength = options.maxQuestionLength ?? 64;
+    this.maxQuestionLength = options.maxQuestionLength ?? defaultMaxQuestionLength(this.sequenceLength);
     this.maxAnswerLength = options.maxAnswerLength ?? 30;
     this.padding = options.padding ?? 'longest';
     this.adapter = questionAnswering({
@@ -64,12 +64,12 @@ export class QuestionAnswering extends Pipeline<BertForQuestionAnswering> {
   }
 
   /** Trains on examples with answers ({ question, context, answer: { text, start? } }). */
-  fit(examples: readonly QuestionAnsweringExample[], options: Omit<FitOptions<QuestionAnsweringExample>, 'task'> = {}): Promise<History> {
+  async fit(examples: readonly QuestionAnsweringExample[], options: Omit<FitOptions<QuestionAnsweringExample>, 'task'> = {}): Promise<History> {
     return fit(this.model, checked(examples, 'QuestionAnswering.fit'), { ...options, task: this.adapter as never });
   }
 
   /** Loss and start / end token accuracy on examples with answers. */
-  evaluate(examples: readonly QuestionAnsweringExample[], options: { batchSize?: number } = {}): Promise<Logs> {
+  async evaluate(examples: readonly QuestionAnsweringExample[], options: { batchSize?: number } = {}): Promise<Logs> {
     return evaluate(this.model, checked(examples, 'QuestionAnswering.evaluate'), { task: this.adapter as never, batchSize: options.batchSize });
   }
 

@@ -115,7 +115,7 @@ export class TextClassifier extends Pipeline<BertClassifier> {
   }
 
   /** Trains on texts and their labels (ids or names); see fit() for the options. */
-  fit(texts: readonly TextInput[], labels: readonly (number | string)[], options: TextClassifierFitOptions = {}): Promise<History> {
+  async fit(texts: readonly TextInput[], labels: readonly (number | string)[], options: TextClassifierFitOptions = {}): Promise<History> {
     const { validationData, ...rest } = options;
     return fit(this.model, examples(texts, labels, 'TextClassifier.fit'), {
       ...rest,
@@ -125,7 +125,7 @@ export class TextClassifier extends Pipeline<BertClassifier> {
   }
 
   /** The loss and accuracy on texts and their labels. */
-  evaluate(texts: readonly TextInput[], labels: readonly (number | string)[], options: { batchSize?: number } = {}): Promise<Logs> {
+  async evaluate(texts: readonly TextInput[], labels: readonly (number | string)[], options: { batchSize?: number } = {}): Promise<Logs> {
     return evaluate(this.model, examples(texts, labels, 'TextClassifier.evaluate'), { task: this.adapter as never, batchSize: options.batchSize });
   }
 

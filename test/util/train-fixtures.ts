@@ -7,14 +7,17 @@ import { rng } from './random.ts';
 export const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 export const FILLER = ['the', 'a', 'cat', 'dog', 'house', 'tree', 'river', 'blue', 'small', 'old', 'runs', 'sees', 'near', 'under', 'with', 'and', 'of', 'to', 'in', 'my', 'your', 'very', 'quiet', 'green', 'city', 'road', 'book', 'day', 'night', 'time'];
 export const KEYWORDS = ['great', 'awful'];
-export const ANSWERS = ['red', 'hot', 'coffee', 'cafe', 'cold', 'ice', 'tea', 'paris', 'seven', 'music'];
+/** QA answers: a noun, or an adjective then a noun (learnable from the words, wherever they stand). */
+export const ADJECTIVES = ['red', 'hot', 'cold', 'seven'];
+export const NOUNS = ['coffee', 'cafe', 'tea', 'paris', 'music', 'ice'];
+export const ANSWERS = [...ADJECTIVES, ...NOUNS];
 const PUNCT = ['.', ',', '?', '!', '-', "'"];
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'.split('');
 
 /** Specials, words, punctuation, and every lowercase letter with its '##' form (no word becomes [UNK]). */
 export function testVocab(extra: readonly string[] = []): string[] {
   const words = [...new Set([...FILLER, ...KEYWORDS, ...ANSWERS, 'is', 'what', 'movie', 'film', 'watched', 'have', 'this', 'it', 'was', 'awesome', 'i', ...extra])];
-  return [...SPECIALS, ...words, ...PUNCT, ...LETTERS, ...LETTERS.map((l) => `##${l}`)];
+  return [...new Set([...SPECIALS, ...words, ...PUNCT, ...LETTERS, ...LETTERS.map((l) => `##${l}`)])];
 }
 
 export function testTokenizer(extra: readonly string[] = []): WordPieceTokenizer {
@@ -56,14 +59,19 @@ export function keywordData(n: number, seed: number): { texts: string[]; labels:
   return { texts, labels };
 }
 
-/** "<filler> is <answer words> . <filler>" with the question "what is it ?" (the answer: the words between 'is' and '.'). */
-export function qaData(n: number, seed: number): { question: string; context: string; answer: { text: string; start: number } }[] {
+/**
+ * "<filler> is <answer> <punctuation> <filler>" with the question "what is it ?"; the answer is a
+ * noun or an adjective and a noun. Contexts run up to ~30 tokens, so with short rows
+ * they span several windows.
+ */
+export function qaData(n: number, seed: number, maxBefore = 20): { question: string; context: string; answer: { text: string; start: number } }[] {
   const r = rng(seed);
   return Array.from({ length: n }, () => {
-    const before = words(r, 1 + Math.floor(r() * 5)).join(' ');
-    const answer = words(r, 1 + Math.floor(r() * 2), ANSWERS).join(' ');
-    const after = words(r, Math.floor(r() * 4)).join(' ');
-    const context = `${before} is ${answer} . ${after}`.trim();
+    const before = words(r, 1 + Math.floor(r() * maxBefore)).join(' ');
+    const answer = [...(r() < 0.5 ? words(r, 1, ADJECTIVES) : []), ...words(r, 1, NOUNS)].join(' ');
+    const punct = ['.', '!', ','][Math.floor(r() * 3)];
+    const after = words(r, Math.floor(r() * 5)).join(' ');
+    const context = `${before} is ${answer} ${punct} ${after}`.trim();
     return { question: 'what is it ?', context, answer: { text: answer, start: before.length + 4 } };
   });
 }

@@ -76,7 +76,7 @@ export interface QuestionAnsweringTaskOptions {
   sequenceLength?: number;
   /** Tokens shared by consecutive windows of a long context. Default min(128, half a window). */
   docStride?: number;
-  /** Question tokens kept at most. Default 64 (HF). */
+  /** Question tokens kept at most. Default 64 (HF), at most half the sequence length. */
   maxQuestionLength?: number;
   /** Longest answer in tokens. Default 30 (HF). */
   maxAnswerLength?: number;
@@ -112,7 +112,7 @@ export function answerTokens(encoding: Encoding, start: number, end: number): [n
 
 export function questionAnswering(options: QuestionAnsweringTaskOptions = {}): QuestionAnsweringTask {
   let sequenceLength = 0;
-  const maxQuestionLength = options.maxQuestionLength ?? 64;
+  let maxQuestionLength = 0;
   const maxAnswerLength = options.maxAnswerLength ?? 30;
 
   const tokenizer = (): WordPieceTokenizer => {
@@ -137,6 +137,9 @@ export function questionAnswering(options: QuestionAnsweringTaskOptions = {}): Q
       const encoding = tok.encode(ex.context);
       contexts.push({ text: ex.context, encoding });
       const windowLength = sequenceLength - question.length - 3;
+      if (windowLength < 1) {
+        throw new Error(`${NAME} task: example ${i}'s question keeps ${question.length} tokens, which leaves no room for the context in ${sequenceLength} tokens (lower maxQuestionLength)`);
+      }
       const stride = options.docStride ?? Math.min(128, Math.floor(windowLength / 2));
       const span = ex.answer ? answerSpan(ex, encoding, i) : null;
       windowStarts(encoding.length, windowLength, stride).forEach((windowStart, window) => {
@@ -171,9 +174,8 @@ export function questionAnswering(options: QuestionAnsweringTaskOptions = {}): Q
       const max = model.config.max_position_embeddings;
       sequenceLength = options.sequenceLength ?? Math.min(384, max);
       if (sequenceLength > max) throw new Error(`${NAME} task: sequenceLength ${sequenceLength} exceeds the model's max_position_embeddings (${max})`);
-      if (sequenceLength < maxQuestionLength + 4 && options.maxQuestionLength !== undefined) {
-        throw new Error(`${NAME} task: sequenceLength ${sequenceLength} leaves no room for a context after a question of up to ${maxQuestionLength} tokens`);
-      }
+      if (sequenceLength < 4) throw new Error(`${NAME} task: sequenceLength ${sequenceLength} leaves no room for a question and a context`);
+      maxQuestionLength = options.maxQuestionLength ?? defaultMaxQuestionLength(sequenceLength);
       if (options.tokenizer && options.tokenizer.vocabSize > model.config.vocab_size) {
         throw new Error(`${NAME} task: the tokenizer has ${options.tokenizer.vocabSize} tokens but the model's vocab_size is ${model.config.vocab_size}`);
       }
@@ -252,6 +254,11 @@ export function questionAnswering(options: QuestionAnsweringTaskOptions = {}): Q
       return best.map((p) => p ?? { answer: '', score: 0, start: -1, end: -1, window: -1, tokenStart: -1, tokenEnd: -1 });
     },
   };
+}
+
+/** HF's 64, but never more than half a row. */
+export function defaultMaxQuestionLength(sequenceLength: number): number {
+  return Math.min(64, Math.floor(sequenceLength / 2));
 }
 
 /** The answer's [first, last] context tokens, checking the answer against the context. */
