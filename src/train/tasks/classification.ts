@@ -54,7 +54,7 @@ export interface ClassificationTaskOptions {
   labels?: readonly string[];
 }
 
-export type ClassificationTask = Task<ClassificationExample | ClassificationHostBatch | string, ClassificationBatch, ClassificationPrediction, BertClassifier>;
+export type ClassificationTask = Task<ClassificationExample | ClassificationHostBatch | TextInput, ClassificationBatch, ClassificationPrediction, BertClassifier>;
 
 const NAME = 'classification';
 
@@ -87,17 +87,17 @@ export function classification(options: ClassificationTaskOptions = {}): Classif
     return label;
   };
 
-  const collate = (examples: readonly (ClassificationExample | string)[]): ClassificationBatch => {
+  const collate = (examples: readonly (ClassificationExample | TextInput)[]): ClassificationBatch => {
     const { sequenceLength } = state();
     if (!options.tokenizer) throw new Error(`${NAME} task: raw text examples need a tokenizer (classification({ tokenizer, ... }))`);
     const texts: TextInput[] = [];
     const labels: number[] = [];
     examples.forEach((ex, i) => {
-      if (typeof ex === 'string') {
-        texts.push(ex);
+      if (typeof ex === 'string' || Array.isArray(ex)) {
+        texts.push(ex as TextInput); // a text or a pair, to predict
         return;
       }
-      if (typeof ex !== 'object' || ex === null || !('text' in ex)) throw new Error(`${NAME} task: example ${i} is ${describe(ex)}; expected { text, label } or a string`);
+      if (typeof ex !== 'object' || ex === null || !('text' in ex)) throw new Error(`${NAME} task: example ${i} is ${describe(ex)}; expected { text, label }, a string or a [text, text] pair`);
       texts.push(ex.text);
       if (ex.label !== undefined) labels.push(labelId(ex.label, `example ${i}`));
     });
@@ -134,7 +134,7 @@ export function classification(options: ClassificationTaskOptions = {}): Classif
       checked = { numLabels, names, sequenceLength };
     },
 
-    collator: () => collate as (examples: readonly (ClassificationExample | ClassificationHostBatch | string)[]) => ClassificationBatch,
+    collator: () => collate as (examples: readonly (ClassificationExample | ClassificationHostBatch | TextInput)[]) => ClassificationBatch,
 
     isBatch: isHostBatch,
 
