@@ -33,3 +33,8 @@ export {
 } from './io/checkpoint.ts';
 export { ProgressBar, formatDuration, formatRate } from './util/progress.ts';
 export { lineChart, barChart, type Series, type Bar } from './util/chart.ts';
+
+// fit / evaluate / predict for the task models, metrics, callbacks, history and learning curves;
+// pipelines that take raw strings (TextClassifier, FillMask, FeatureExtraction, QuestionAnswering).
+export * from './train/index.ts';
+export * from './pipelines/index.ts';

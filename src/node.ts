@@ -2,6 +2,8 @@
 import { SETUP_HINT, diskShaderLoader, nodeGpu, releaseNodeGpu, throttleDawnPolling } from './gpu/dawn.node.ts';
 import type { Engine } from './gpu/engine.ts';
 import { disposeEngine, hasEngine, initEngine, engine } from './gpu/runtime.ts';
+import { setPipelineStorage } from './pipelines/files.ts';
+import { nodePipelineStorage } from './pipelines/save.node.ts';
 
 export * from './index.ts';
 export * from './data/index.node.ts';
@@ -10,6 +12,12 @@ export {
   type LoadCheckpointOptions, type LoadedCheckpoint,
 } from './io/checkpoint.node.ts';
 export { loadTrainingState, saveTrainingState, type TrainingState } from './io/training.node.ts';
+export { ModelCheckpoint, TRAINER_STATE_FILE, type ModelCheckpointOptions } from './train/checkpoint.node.ts';
+export { LearningCurves } from './train/curves.node.ts';
+export { nodePipelineStorage } from './pipelines/save.node.ts';
+
+// Pipelines' save(dir) / load(dir) write and read directories through Node's file system.
+setPipelineStorage(nodePipelineStorage);
 
 /** Creates (once) the process-wide engine on the best adapter Dawn finds. */
 export async function init(): Promise<Engine> {

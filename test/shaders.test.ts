@@ -218,6 +218,14 @@ const CASES: Record<string, RaceCase[]> = {
   ...Object.fromEntries(['accumulate', 'accumulate_vec4'].map((entry) => [`embedding:${entry}`, [
     { uniforms: emb, overrides: { WG: 4 }, workgroups: [1, 2], buffers: { starts: sorted.rowStart, order: sorted.order } },
   ]])),
+
+  // ---- training metrics: argmax over the last axis, counts of correct predictions, running sums
+  'metrics:argmax': [
+    { uniforms: { rows: 3, V: 9, ignore_index: 0, weight: 0 }, overrides: ROWS, workgroups: [2] },
+    { uniforms: { rows: 3, V: 9, ignore_index: 0, weight: 0 }, overrides: ROW_PER_LANE },
+  ],
+  'metrics:count': [{ uniforms: { rows: 37, V: 0, ignore_index: -100, weight: 0 }, overrides: { RWG: 8, HAS_WEIGHTS: true } }],
+  'metrics:accumulate': [{ uniforms: { rows: 1, V: 0, ignore_index: 0, weight: 2 } }],
 };
 
 // ---------------------------------------------------------------- running a case

@@ -13,3 +13,4 @@ export { broadcastShapes, stridesOf } from './shape.ts';
 export * from './dropout.ts';
 export * from './attention.ts';
 export * from './matmul.ts';
+export * from './metrics.ts';
