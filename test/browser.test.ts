@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildBrowser } from '../scripts/build.mjs';
 
@@ -38,10 +38,14 @@ afterAll(async () => {
 });
 
 describe('browser bundle', () => {
-  it('runs kernels on navigator.gpu and matches the Node result', async () => {
-    const page = await browser.newPage();
+  let page: Page;
+  beforeAll(async () => {
+    page = await browser.newPage();
     await page.goto(url);
-    await page.waitForFunction(() => window.result !== undefined || window.error !== undefined, null, { timeout: 90_000 });
+    await page.waitForFunction(() => window.result !== undefined || window.error !== undefined, null, { timeout: 180_000 });
+  }, 200_000);
+
+  it('runs kernels on navigator.gpu and matches the Node result', async () => {
     const error = await page.evaluate(() => window.error);
     expect(error).toBeUndefined();
     const result = await page.evaluate(() => window.result) as { adapter: string; sums: number[] };
@@ -49,5 +53,19 @@ describe('browser bundle', () => {
     expect(result.adapter).toMatch(/\((software|hardware); vendor /);
     const want = [Math.exp(0.5) + Math.exp(-2) + Math.exp(6), Math.exp(2) + Math.exp(-5) + Math.exp(12)];
     result.sums.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-5 * want[i]));
+  });
+
+  it('trains a TextClassifier from raw strings, predicts, and reloads it from toFiles()', async () => {
+    const { classifier: c } = await page.evaluate(() => window.result) as { classifier: {
+      losses: number[]; trainAccuracy: number; progressCalls: number; lastProgress: string;
+      predicted: string[]; scores: number[]; reloadedScores: number[];
+    } };
+    console.log(`browser classifier: loss ${c.losses[0].toFixed(3)} -> ${c.losses.at(-1)!.toFixed(3)}, train accuracy ${c.trainAccuracy}, unseen ${c.predicted.join(', ')}`);
+    expect(c.losses.at(-1)!).toBeLessThan(c.losses[0] / 4);
+    expect(c.trainAccuracy).toBe(1);
+    expect(c.progressCalls).toBeGreaterThan(30); // every step and every epoch end
+    expect(c.lastProgress).toBe('epoch-end');
+    expect(c.predicted).toEqual(['food', 'weather']);
+    expect(c.reloadedScores).toEqual(c.scores); // bit-identical after the round trip
   });
 });
