@@ -69,3 +69,24 @@ describe('browser bundle', () => {
     expect(c.reloadedScores).toEqual(c.scores); // bit-identical after the round trip
   });
 });
+
+describe('browser demo (demo/browser, npm run demo:browser)', () => {
+  it('trains on the served texts, draws the curves, reports held-out accuracy and classifies typed text', async () => {
+    const { startDemoServer } = await import('../demo/browser/serve.ts');
+    const { url: demoUrl, server: demoServer } = await startDemoServer({ perClass: 24, maxChars: 400 });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${demoUrl}?epochs=2&seq=32&hidden=32&vocab=600&batch=8`);
+      await page.waitForFunction(() => window.demo?.done, null, { timeout: 180_000 });
+      const demo = await page.evaluate(() => window.demo!);
+      expect(demo.error).toBeUndefined();
+      expect(demo.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(await page.locator('#curves > svg').count()).toBe(1);
+      expect(await page.locator('#curves').textContent()).toContain('validation accuracy');
+      await page.waitForFunction(() => document.querySelectorAll('#scores tr').length === 2);
+      expect(await page.locator('#scores').textContent()).toMatch(/ham[\d.]+%spam[\d.]+%/);
+    } finally {
+      demoServer.close();
+    }
+  }, 240_000);
+});

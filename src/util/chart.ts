@@ -71,7 +71,9 @@ export function lineChart(series: readonly Series[], opts: LineChartOptions): st
     out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e5e5e5"/>`);
     out.push(`<text x="${m.left - 6}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
   }
-  for (const t of niceTicks(x0, x1, 8)) {
+  // Epochs and steps are whole numbers: no tick at epoch 1.25.
+  const wholeX = xs.length > 0 && xs.every(Number.isInteger);
+  for (const t of niceTicks(x0, x1, 8).filter((t) => !wholeX || Number.isInteger(t))) {
     out.push(`<line x1="${sx(t)}" x2="${sx(t)}" y1="${m.top + ph}" y2="${m.top + ph + 4}" stroke="#333"/>`);
     out.push(`<text x="${sx(t)}" y="${m.top + ph + 18}" text-anchor="middle">${fmt(t)}</text>`);
   }
