@@ -1,5 +1,6 @@
 // Helpers for bench/cases/*.ts: inputs, and checks of a few rows against the float64 references in
 // test/reference (the full tensors of the benchmark shapes are too big for a float64 pass).
+import { Tensor } from '../src/gpu/tensor.ts';
 import { mismatchReport, type Tolerance } from '../test/util/tolerance.ts';
 import { uniform } from '../test/util/random.ts';
 
@@ -24,3 +25,24 @@ export function edgeRows(a: ArrayLike<number>, rows: number, C: number, k = 2): 
   return out;
 }
 
+const release = (out: Tensor | object) => (out instanceof Tensor ? [out] : (Object.values(out) as Tensor[])).forEach((t) => t.dispose());
+
+/**
+ * The usual `ours()` of a case: `launch()` (a tensor, or a record of them like `{ y, mean, rstd }`)
+ * once now and again at every run(), which first disposes the previous outputs; check() passes the
+ * latest outputs to `check`; dispose() releases them and `inputs`.
+ */
+export function launches<T extends Tensor | Record<keyof T, Tensor>>(inputs: Tensor[], launch: () => T, check: (out: T) => Promise<void>) {
+  let out = launch();
+  return {
+    run() {
+      release(out);
+      out = launch();
+    },
+    check: () => check(out),
+    dispose() {
+      release(out);
+      for (const t of inputs) t.dispose();
+    },
+  };
+}

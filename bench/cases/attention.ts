@@ -13,6 +13,7 @@ import { attentionBackwardRef, attentionRef } from '../../test/reference/attenti
 import { uniform } from '../../test/util/random.ts';
 import { assertClose, type Tolerance } from '../../test/util/tolerance.ts';
 import type { BenchCase } from '../harness.ts';
+import { launches } from '../util.ts';
 
 interface Shape { label: string; B: number; S: number; H: number; D: number }
 
@@ -61,29 +62,15 @@ function oursCase(s: Shape, backward: boolean): BenchCase['ours'] {
     const [q, k, v, dOut] = [x.q, x.k, x.v, x.dOut].map((a) => tensor(a, shape));
     const mask = tensor(x.mask, [s.B, s.S]);
     const opts: AttentionOptions = { heads: s.H, mask };
-    let outs: Tensor[] = [];
-    const release = () => { outs.forEach((t) => t.dispose()); outs = []; };
-    const api = {
-      run() {
-        release();
-        const { out, lse } = attention(q, k, v, opts);
-        outs.push(out, lse);
-        if (backward) {
-          const g = attentionBackward(q, k, v, out, dOut, lse, opts);
-          outs.push(g.dq, g.dk, g.dv);
-        }
-      },
-      async check() {
-        api.run();
-        const [out, , dq, dk, dv] = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
-        await checkHeads(s, x, { out, dq, dk, dv }, backward);
-      },
-      dispose() {
-        release();
-        [q, k, v, dOut, mask].forEach((t) => t.dispose());
-      },
+    const launch = (): Record<string, Tensor> => {
+      const { out, lse } = attention(q, k, v, opts);
+      return backward ? { out, lse, ...attentionBackward(q, k, v, out, dOut, lse, opts) } : { out, lse };
     };
-    return api;
+    return launches([q, k, v, dOut, mask], launch, async (outs) => {
+      const got: Record<string, Float32Array> = {};
+      for (const [name, t] of Object.entries(outs)) got[name] = (await t.data()) as Float32Array;
+      await checkHeads(s, x, got, backward);
+    });
   };
 }
 

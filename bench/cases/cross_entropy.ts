@@ -6,7 +6,7 @@ import { crossEntropyBackwardRef, crossEntropyRef } from '../../test/reference/c
 import { TOL } from '../../test/util/tolerance.ts';
 import type { BenchCase } from '../harness.ts';
 import type { Tf } from '../peers.ts';
-import { expectClose, uniform } from '../util.ts';
+import { expectClose, launches, uniform } from '../util.ts';
 
 const V = 30522;
 // 2048 x 30522 f32 is 250 MB: more than lavapipe's 128 MiB storage-binding limit (the runner reports it).
@@ -41,22 +41,11 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, N]): BenchCase[] => [
     targets: { copy: 0.5 },   // issue 3: >= 50% of a plain copy's bandwidth
     async ours() {
       const { hx, hl, x, labels } = inputs(N);
-      let out = sparseCrossEntropy(x, labels);
-      return {
-        run() {
-          out.loss.dispose();
-          out.lse.dispose();
-          out = sparseCrossEntropy(x, labels);
-        },
-        async check() {
-          const ref = crossEntropyRef(hx, hl, V);
-          expectClose('cross-entropy loss', await out.loss.data(), [ref.loss], TOL.reduction);
-          expectClose('cross-entropy lse', await out.lse.data(), ref.lse, TOL.reduction);
-        },
-        dispose() {
-          for (const t of [x, labels, out.loss, out.lse]) t.dispose();
-        },
-      };
+      return launches([x, labels], () => sparseCrossEntropy(x, labels), async (out) => {
+        const ref = crossEntropyRef(hx, hl, V);
+        expectClose('cross-entropy loss', await out.loss.data(), [ref.loss], TOL.reduction);
+        expectClose('cross-entropy lse', await out.lse.data(), ref.lse, TOL.reduction);
+      });
     },
     tfjs(tf) {
       const { x, onehot, w } = tfInputs(tf, N);
@@ -74,26 +63,16 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, N]): BenchCase[] => [
     async ours() {
       const { hx, hl, x, labels } = inputs(N);
       const f = sparseCrossEntropy(x, labels);
-      let d = sparseCrossEntropyBackward(x, labels, f.lse);
-      return {
-        run() {
-          d.dispose();
-          d = sparseCrossEntropyBackward(x, labels, f.lse);
-        },
-        async check() {
-          const k = 3; // rows checked: the first three, including an ignored one if N > 6
-          const want = crossEntropyBackwardRef(hx.subarray(0, k * V), hl.subarray(0, k), V);
-          // The reference divides by its own k rows; rescale to the full weighted count.
-          const count = hl.filter((l) => l !== -100).length;
-          const kCount = hl.subarray(0, k).filter((l) => l !== -100).length;
-          const got = (await d.data()).subarray(0, k * V);
-          expectClose('cross-entropy dlogits', got, want.map((v) => (v * kCount) / count), TOL.transcendental);
-          await engine().sync();
-        },
-        dispose() {
-          for (const t of [x, labels, f.loss, f.lse, d]) t.dispose();
-        },
-      };
+      return launches([x, labels, f.loss, f.lse], () => sparseCrossEntropyBackward(x, labels, f.lse), async (d) => {
+        const k = 3; // rows checked: the first three, including an ignored one if N > 6
+        const want = crossEntropyBackwardRef(hx.subarray(0, k * V), hl.subarray(0, k), V);
+        // The reference divides by its own k rows; rescale to the full weighted count.
+        const count = hl.filter((l) => l !== -100).length;
+        const kCount = hl.subarray(0, k).filter((l) => l !== -100).length;
+        const got = (await d.data()).subarray(0, k * V);
+        expectClose('cross-entropy dlogits', got, want.map((v) => (v * kCount) / count), TOL.transcendental);
+        await engine().sync();
+      });
     },
     tfjs(tf) {
       const { x, onehot, w } = tfInputs(tf, N);

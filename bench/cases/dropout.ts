@@ -2,12 +2,12 @@
 // writes y (8 bytes per element) and draws one Philox4x32-10 call per 4 elements. The peer is
 // tfjs's tf.dropout (its own RNG and a materialised mask). The backward is the same kernel.
 import { tensor } from '../../src/index.ts';
-import type { Tensor } from '../../src/gpu/tensor.ts';
 import { dropout } from '../../src/kernels/dropout.ts';
 import { dropoutRef } from '../../test/reference/dropout.ts';
 import { uniform } from '../../test/util/random.ts';
 import { TOL, assertClose } from '../../test/util/tolerance.ts';
 import type { BenchCase } from '../harness.ts';
+import { launches } from '../util.ts';
 
 const RATE = 0.1;
 const SEED = 1234;
@@ -25,25 +25,12 @@ export const cases: BenchCase[] = SHAPES.map(({ label, n }) => ({
   async ours() {
     const host = uniform(n, 7);
     const x = tensor(host);
-    let y: Tensor | null = null;
-    const api = {
-      run() {
-        y?.dispose();
-        y = dropout(x, RATE, SEED);
-      },
-      async check() {
-        api.run();
-        const got = await y!.data();
-        // The whole mask is predicted by the reference Philox; compare a prefix to bound the time.
-        const m = Math.min(n, 1 << 18);
-        assertClose(got.subarray(0, m), dropoutRef(host.subarray(0, m), RATE, SEED), TOL.arithmetic, `dropout ${label}`);
-      },
-      dispose() {
-        y?.dispose();
-        x.dispose();
-      },
-    };
-    return api;
+    return launches([x], () => dropout(x, RATE, SEED), async (y) => {
+      const got = await y.data();
+      // The whole mask is predicted by the reference Philox; compare a prefix to bound the time.
+      const m = Math.min(n, 1 << 18);
+      assertClose(got.subarray(0, m), dropoutRef(host.subarray(0, m), RATE, SEED), TOL.arithmetic, `dropout ${label}`);
+    });
   },
   tfjs(tf) {
     const x = tf.tensor1d(uniform(n, 7));

@@ -6,7 +6,7 @@ import { embeddingBackwardRef, embeddingRef, gatherRowsRef } from '../../test/re
 import { randomInts } from '../../test/util/random.ts';
 import { TOL } from '../../test/util/tolerance.ts';
 import type { BenchCase } from '../harness.ts';
-import { expectClose, uniform } from '../util.ts';
+import { expectClose, launches, uniform } from '../util.ts';
 
 const V = 30522;
 const SHAPES = [['BERT-tiny 30522x128, 2048 ids', 128], ['BERT-base 30522x768, 2048 ids', 768]] as const;
@@ -30,19 +30,9 @@ export const cases: BenchCase[] = [
         const hi = idsFor();
         const t = tensor(table, [V, C]);
         const ids = tensor(hi, [16, 128]);
-        let y = embedding(t, ids);
-        return {
-          run() {
-            y.dispose();
-            y = embedding(t, ids);
-          },
-          async check() {
-            expectClose('embedding', await y.data(), embeddingRef(table, C, hi), TOL.exact);
-          },
-          dispose() {
-            for (const x of [t, ids, y]) x.dispose();
-          },
-        };
+        return launches([t, ids], () => embedding(t, ids), async (y) => {
+          expectClose('embedding', await y.data(), embeddingRef(table, C, hi), TOL.exact);
+        });
       },
       tfjs(tf) {
         const t = tf.tensor2d(uniform(V * C, 1), [V, C]);
@@ -59,19 +49,9 @@ export const cases: BenchCase[] = [
         const hi = idsFor();
         const dy = tensor(hdy, [16, 128, C]);
         const ids = tensor(hi, [16, 128]);
-        let d = embeddingBackward(dy, ids, V);
-        return {
-          run() {
-            d.dispose();
-            d = embeddingBackward(dy, ids, V);
-          },
-          async check() {
-            expectClose('embedding backward', await d.data(), embeddingBackwardRef(hdy, C, hi, V), TOL.reduction);
-          },
-          dispose() {
-            for (const x of [dy, ids, d]) x.dispose();
-          },
-        };
+        return launches([dy, ids], () => embeddingBackward(dy, ids, V), async (d) => {
+          expectClose('embedding backward', await d.data(), embeddingBackwardRef(hdy, C, hi, V), TOL.reduction);
+        });
       },
       tfjs(tf) {
         const t = tf.tensor2d(uniform(V * C, 1), [V, C]);
@@ -92,19 +72,9 @@ export const cases: BenchCase[] = [
       const hp = randomInts(B * P, 5, 0, S);
       const x = tensor(hx, [B, S, C]);
       const pos = tensor(hp, [B, P]);
-      let y = gatherRows(x, pos);
-      return {
-        run() {
-          y.dispose();
-          y = gatherRows(x, pos);
-        },
-        async check() {
-          expectClose('gatherRows', await y.data(), gatherRowsRef(hx, B, S, C, hp), TOL.exact);
-        },
-        dispose() {
-          for (const t of [x, pos, y]) t.dispose();
-        },
-      };
+      return launches([x, pos], () => gatherRows(x, pos), async (y) => {
+        expectClose('gatherRows', await y.data(), gatherRowsRef(hx, B, S, C, hp), TOL.exact);
+      });
     },
   },
 ];

@@ -4,7 +4,7 @@ import { gelu, geluBackward } from '../../src/kernels/gelu.ts';
 import { geluBackwardRef, geluRef } from '../../test/reference/gelu.ts';
 import { TOL } from '../../test/util/tolerance.ts';
 import type { BenchCase } from '../harness.ts';
-import { expectClose, uniform } from '../util.ts';
+import { expectClose, launches, uniform } from '../util.ts';
 
 const SHAPES = [['BERT-tiny 2048x512', 2048, 512], ['BERT-base 2048x3072', 2048, 3072]] as const;
 const CHECK = 4096; // elements checked against float64 at each end
@@ -29,20 +29,9 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, rows, C]): BenchCase[]
       async ours() {
         const hx = uniform(n, 1, -6, 6);
         const x = tensor(hx, [rows, C]);
-        let y = gelu(x);
-        return {
-          run() {
-            y.dispose();
-            y = gelu(x);
-          },
-          async check() {
-            expectClose('gelu', ends(await y.data()), geluRef(ends(hx)), TOL.transcendental);
-          },
-          dispose() {
-            x.dispose();
-            y.dispose();
-          },
-        };
+        return launches([x], () => gelu(x), async (y) => {
+          expectClose('gelu', ends(await y.data()), geluRef(ends(hx)), TOL.transcendental);
+        });
       },
       tfjs(tf) {
         const x = tf.tensor2d(uniform(n, 1, -6, 6), [rows, C]);
@@ -62,19 +51,9 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, rows, C]): BenchCase[]
         const hdy = uniform(n, 2);
         const x = tensor(hx, [rows, C]);
         const dy = tensor(hdy, [rows, C]);
-        let dx = geluBackward(dy, x);
-        return {
-          run() {
-            dx.dispose();
-            dx = geluBackward(dy, x);
-          },
-          async check() {
-            expectClose('gelu backward', ends(await dx.data()), geluBackwardRef(ends(hdy), ends(hx)), TOL.transcendental);
-          },
-          dispose() {
-            for (const t of [x, dy, dx]) t.dispose();
-          },
-        };
+        return launches([x, dy], () => geluBackward(dy, x), async (dx) => {
+          expectClose('gelu backward', ends(await dx.data()), geluBackwardRef(ends(hdy), ends(hx)), TOL.transcendental);
+        });
       },
       tfjs(tf) {
         const x = tf.tensor2d(uniform(n, 1, -6, 6), [rows, C]);

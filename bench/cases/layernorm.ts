@@ -4,7 +4,7 @@ import { layerNorm, layerNormBackward } from '../../src/kernels/layernorm.ts';
 import { layerNormBackwardRef, layerNormRef } from '../../test/reference/layernorm.ts';
 import { TOL } from '../../test/util/tolerance.ts';
 import type { BenchCase } from '../harness.ts';
-import { edgeRows, expectClose, uniform } from '../util.ts';
+import { edgeRows, expectClose, launches, uniform } from '../util.ts';
 
 const EPS = 1e-12;
 const SHAPES = [['BERT-tiny 2048x128', 2048, 128], ['BERT-base 2048x768', 2048, 768]] as const;
@@ -24,20 +24,10 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, rows, C]): BenchCase[]
       const x = tensor(h.x, [rows, C]);
       const gamma = tensor(h.gamma);
       const beta = tensor(h.beta);
-      let out = layerNorm(x, gamma, beta, EPS);
-      return {
-        run() {
-          for (const t of Object.values(out)) t.dispose();
-          out = layerNorm(x, gamma, beta, EPS);
-        },
-        async check() {
-          const want = layerNormRef(edgeRows(h.x, rows, C), h.gamma, h.beta, C, EPS).y;
-          expectClose('layernorm', edgeRows(await out.y.data(), rows, C), want, TOL.reduction);
-        },
-        dispose() {
-          for (const t of [x, gamma, beta, ...Object.values(out)]) t.dispose();
-        },
-      };
+      return launches([x, gamma, beta], () => layerNorm(x, gamma, beta, EPS), async (out) => {
+        const want = layerNormRef(edgeRows(h.x, rows, C), h.gamma, h.beta, C, EPS).y;
+        expectClose('layernorm', edgeRows(await out.y.data(), rows, C), want, TOL.reduction);
+      });
     },
     tfjs(tf) {
       const h = inputs(rows, C);
@@ -64,24 +54,14 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, rows, C]): BenchCase[]
       const gamma = tensor(h.gamma);
       const dy = tensor(h.dy, [rows, C]);
       const f = tidy(() => layerNorm(x, gamma, tensor(h.beta), EPS));
-      let out = layerNormBackward(dy, x, gamma, f.mean, f.rstd);
-      return {
-        run() {
-          for (const t of Object.values(out)) t.dispose();
-          out = layerNormBackward(dy, x, gamma, f.mean, f.rstd);
-        },
-        async check() {
-          const ref = layerNormBackwardRef(edgeRows(h.dy, rows, C), edgeRows(h.x, rows, C), h.gamma, C, EPS);
-          expectClose('layernorm dx', edgeRows(await out.dx.data(), rows, C), ref.dx, TOL.reduction);
-          const full = layerNormBackwardRef(h.dy, h.x, h.gamma, C, EPS);
-          expectClose('layernorm dgamma', await out.dgamma.data(), full.dgamma, { atol: 1e-4, rtol: 1e-4 });
-          expectClose('layernorm dbeta', await out.dbeta.data(), full.dbeta, { atol: 1e-4, rtol: 1e-4 });
-          await engine().sync();
-        },
-        dispose() {
-          for (const t of [x, gamma, dy, ...Object.values(f), ...Object.values(out)]) t.dispose();
-        },
-      };
+      return launches([x, gamma, dy, ...Object.values(f)], () => layerNormBackward(dy, x, gamma, f.mean, f.rstd), async (out) => {
+        const ref = layerNormBackwardRef(edgeRows(h.dy, rows, C), edgeRows(h.x, rows, C), h.gamma, C, EPS);
+        expectClose('layernorm dx', edgeRows(await out.dx.data(), rows, C), ref.dx, TOL.reduction);
+        const full = layerNormBackwardRef(h.dy, h.x, h.gamma, C, EPS);
+        expectClose('layernorm dgamma', await out.dgamma.data(), full.dgamma, { atol: 1e-4, rtol: 1e-4 });
+        expectClose('layernorm dbeta', await out.dbeta.data(), full.dbeta, { atol: 1e-4, rtol: 1e-4 });
+        await engine().sync();
+      });
     },
     tfjs(tf) {
       const h = inputs(rows, C);

@@ -4,7 +4,7 @@ import { softmax, softmaxBackward } from '../../src/kernels/softmax.ts';
 import { softmaxBackwardRef, softmaxRef } from '../../test/reference/softmax.ts';
 import { TOL } from '../../test/util/tolerance.ts';
 import type { BenchCase } from '../harness.ts';
-import { edgeRows, expectClose, uniform } from '../util.ts';
+import { edgeRows, expectClose, launches, uniform } from '../util.ts';
 
 const SHAPES = [['BERT-base scores 6144x512', 6144, 512], ['vocab 320x30522', 320, 30522]] as const;
 
@@ -16,20 +16,9 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, rows, C]): BenchCase[]
     async ours() {
       const hx = uniform(rows * C, 1, -8, 8);
       const x = tensor(hx, [rows, C]);
-      let y = softmax(x);
-      return {
-        run() {
-          y.dispose();
-          y = softmax(x);
-        },
-        async check() {
-          expectClose('softmax', edgeRows(await y.data(), rows, C), softmaxRef(edgeRows(hx, rows, C), C), TOL.transcendental);
-        },
-        dispose() {
-          x.dispose();
-          y.dispose();
-        },
-      };
+      return launches([x], () => softmax(x), async (y) => {
+        expectClose('softmax', edgeRows(await y.data(), rows, C), softmaxRef(edgeRows(hx, rows, C), C), TOL.transcendental);
+      });
     },
     tfjs(tf) {
       const x = tf.tensor2d(uniform(rows * C, 1, -8, 8), [rows, C]);
@@ -45,20 +34,10 @@ export const cases: BenchCase[] = SHAPES.flatMap(([label, rows, C]): BenchCase[]
       const hdy = uniform(rows * C, 2);
       const y = tensor(Float32Array.from(hy), [rows, C]);
       const dy = tensor(hdy, [rows, C]);
-      let dx = softmaxBackward(dy, y);
-      return {
-        run() {
-          dx.dispose();
-          dx = softmaxBackward(dy, y);
-        },
-        async check() {
-          const want = softmaxBackwardRef(edgeRows(hdy, rows, C), edgeRows(Float32Array.from(hy), rows, C), C);
-          expectClose('softmax backward', edgeRows(await dx.data(), rows, C), want, TOL.reduction);
-        },
-        dispose() {
-          for (const t of [y, dy, dx]) t.dispose();
-        },
-      };
+      return launches([y, dy], () => softmaxBackward(dy, y), async (dx) => {
+        const want = softmaxBackwardRef(edgeRows(hdy, rows, C), edgeRows(Float32Array.from(hy), rows, C), C);
+        expectClose('softmax backward', edgeRows(await dx.data(), rows, C), want, TOL.reduction);
+      });
     },
     tfjs(tf) {
       const x = tf.tensor2d(uniform(rows * C, 1, -8, 8), [rows, C]);
