@@ -1,6 +1,8 @@
 // LayerNorm over the last axis of x (rows, C): y = (x - mean) * rstd * gamma + beta, with
-// rstd = 1 / sqrt(var + eps) and var the biased variance, computed in two passes (the mean, then
-// the mean of squared deviations) for accuracy. mean and rstd are saved for the backward.
+// rstd = 1 / sqrt(var + eps) and var the biased variance. mean and rstd are saved for the backward.
+// The statistics take one read of the row (Welford's running mean and sum of squared deviations
+// per invocation, merged across invocations exactly as Chan et al.), as accurate as the two-pass
+// formula and without its second read: on lavapipe every read of the row costs as much as a copy.
 //
 // forward, backward_dx: TPR invocations per row (shaders/rows.wgsl). The _vec4 entries need
 // C % 4 == 0; the scalar ones take any C.
@@ -22,6 +24,15 @@ struct Params {
 
 // ---------------------------------------------------------------- forward
 
+// The row's mean and sum of squared deviations from the invocations' (count, mean, squared
+// deviations): the mean weighted by counts, then each part's deviations plus count * (its mean -
+// the row's)^2. Invocations with no elements (count 0) add nothing.
+fn row_stats(lid: u32, count: f32, lane_mean: f32, lane_sq: f32) -> vec2<f32> {
+  let mu = row_sum(lid, count * lane_mean) / f32(p.C);
+  let dl = lane_mean - mu;
+  return vec2<f32>(mu, row_sum(lid, lane_sq + count * dl * dl));
+}
+
 @group(0) @binding(1) var<storage, read> x: array<f32>;          // (rows, C)
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;      // (C)
 @group(0) @binding(3) var<storage, read> beta: array<f32>;       // (C)
@@ -37,15 +48,20 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let valid = row < p.rows;
   let n = p.C;
   let base = min(row, p.rows - 1u) * p.C;   // see rows.wgsl: rows past the end redo the last row, store nothing
-  var s = 0.0;
-  for (var c = lane; c < n; c += TPR) { s += x[base + c]; }
-  let mu = row_sum(lid, s) / f32(p.C);
-  var q = 0.0;
+  var k = 0.0;   // elements this invocation has seen
+  var m = 0.0;   // their mean
+  var q = 0.0;   // their sum of squared deviations from m
+  let shift = x[base];   // statistics of x - shift: rounding scales with the spread, not the offset
   for (var c = lane; c < n; c += TPR) {
-    let d = x[base + c] - mu;
-    q += d * d;
+    let v = x[base + c] - shift;
+    k += 1.0;
+    let d = v - m;
+    m += d / k;
+    q += d * (v - m);
   }
-  let r = inverseSqrt(row_sum(lid, q) / f32(p.C) + p.eps);
+  let stats = row_stats(lid, k, m, q);
+  let mu = shift + stats.x;
+  let r = inverseSqrt(stats.y / f32(p.C) + p.eps);
   if (valid) {
     for (var c = lane; c < n; c += TPR) {
       y[base + c] = (x[base + c] - mu) * r * gamma[c] + beta[c];
@@ -71,15 +87,23 @@ fn forward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let valid = row < p.rows;
   let n = C4;
   let base = min(row, p.rows - 1u) * C4;
-  var s = vec4<f32>();
-  for (var c = lane; c < n; c += TPR) { s += x4[base + c]; }
-  let mu = row_sum(lid, hsum(s)) / f32(p.C);
-  var q = vec4<f32>();
+  var k = 0.0;               // elements each component has seen
+  var m = vec4<f32>();       // four running means, one per component
+  var q = vec4<f32>();       // and their sums of squared deviations
+  let shift = x4[base].x;    // statistics of x - shift: rounding scales with the spread, not the offset
   for (var c = lane; c < n; c += TPR) {
-    let d = x4[base + c] - mu;
-    q += d * d;
+    let v = x4[base + c] - shift;
+    k += 1.0;
+    let d = v - m;
+    m += d * (1.0 / k);
+    q += d * (v - m);
   }
-  let r = inverseSqrt(row_sum(lid, hsum(q)) / f32(p.C) + p.eps);
+  // The four components' statistics merged into this invocation's (4k elements).
+  let lane_mean = hsum(m) * 0.25;
+  let dm = m - lane_mean;
+  let stats = row_stats(lid, 4.0 * k, lane_mean, hsum(q) + k * dot(dm, dm));
+  let mu = shift + stats.x;
+  let r = inverseSqrt(stats.y / f32(p.C) + p.eps);
   if (valid) {
     for (var c = lane; c < n; c += TPR) {
       y4[base + c] = (x4[base + c] - mu) * r * gamma4[c] + beta4[c];
