@@ -100,4 +100,15 @@ describe('demos (smoke configuration)', () => {
     expect(s.results.exactMatch).toBeGreaterThanOrEqual(0);
     expect(s.results.f1).toBeGreaterThanOrEqual(s.results.exactMatch);
   });
+
+  it('kerasnlp-workflows: vocabulary, explicit packer + mask generator pretraining, a tiny transformer from scratch, raw strings', () => {
+    const out = join(scratch, 'kerasnlp-workflows');
+    const r = demo('kerasnlp-workflows.ts', ['--out', out]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Brown corpus: 20 documents in 15 classes/);
+    expect(r.stdout).toMatch(/held-out masked-token accuracy/);
+    expect(r.stdout).toMatch(/"The senator told reporters.*"\n    -> \w+ \d\.\d{3}/);
+    for (const f of ['summary.json', 'mlm-curves.svg', 'classifier-curves.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(summary(out).phases).toHaveLength(2);
+  });
 });

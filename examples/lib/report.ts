@@ -27,6 +27,8 @@ export function phase(name: string, history: History): Phase {
 
 export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 export const percent = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
+/** a / b as '2.31x', or 'n/a' when b is 0 (a tiny smoke run's held-out set). */
+export const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' / ');
 
 /** The demo's clock, output directory and summary. */
