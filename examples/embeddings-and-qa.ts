@@ -1,6 +1,7 @@
 // Seed 004 (the Hugging Face BERT notebook) on WebGPU: embeddings and extractive question answering.
-// There are no pretrained weights here (no model hub), so this demo trains its own small BERT
-// question-answering model on a SYNTHETIC task built from a shipped book (examples/lib/cloze-qa.ts):
+// There are no pretrained weights here (no model hub), so this demo pretrains a small BERT with
+// masked-LM on a shipped book's training chapters, then trains it for question answering on a
+// SYNTHETIC task built from the same chapters (examples/lib/cloze-qa.ts):
 // cloze questions ("Call me what?") whose answer is a word of the passage. It reports exact match
 // and F1 on questions from chapters it never trained on, then shows seed 004's two flows with
 // that model: the embeddings of "I love Paris" (tokens, sequence output, [CLS] vector, every
@@ -9,12 +10,12 @@
 //   npm run demo:embeddings-qa
 //   npm run demo:embeddings-qa -- --corpus sotu --steps 600
 import {
-  BertForQuestionAnswering, FeatureExtraction, LearningCurves, QuestionAnswering, bertConfig, loadBrown, loadMobyDick, loadStateOfTheUnion,
+  BertForQuestionAnswering, FeatureExtraction, LearningCurves, QuestionAnswering, bertConfig, copyBackboneWeights, loadBrown, loadMobyDick, loadStateOfTheUnion,
   trainTestSplit, type TextCorpus,
 } from '../src/node.ts';
 import { checkInteger, parseArgs } from './lib/cli.ts';
 import { clozeExamples, exactMatchF1, type ClozeExample } from './lib/cloze-qa.ts';
-import { trainTokenizer } from './lib/mlm.ts';
+import { pretrainMaskedLM, trainTokenizer } from './lib/mlm.ts';
 import { DemoRun, percent, runDemo, timed } from './lib/report.ts';
 
 const NAME = 'embeddings-and-qa';
@@ -27,14 +28,17 @@ const { options: o } = parseArgs(
     out: { value: `out/${NAME}`, help: 'output directory' },
     seed: { value: 1, help: 'seed of the split, questions, initialisation and shuffling' },
     vocab: { value: 6000, help: 'WordPiece vocabulary size' },
-    seqLen: { value: 128, help: 'tokens per row: [CLS] question [SEP] passage [SEP]' },
+    seqLen: { value: 96, help: 'tokens per row: [CLS] question [SEP] passage [SEP]' },
     batch: { value: 32, help: 'questions per step' },
-    steps: { value: 500, help: 'training steps' },
+    mlmSteps: { value: 200, help: 'masked-LM pretraining steps on the training chapters before the QA training (0: QA from scratch)' },
+    steps: { value: 500, help: 'QA training steps' },
     stepsPerEpoch: { value: 100, help: 'steps per epoch (a validation pass after each)' },
-    lr: { value: 1e-3, help: 'peak learning rate (warmup over 10% of the steps, then linear decay)' },
+    lr: { value: 3e-3, help: 'QA peak learning rate (warmup over 10% of the steps, then linear decay)' },
     testQuestions: { value: 500, help: 'held-out questions scored with exact match and F1' },
+    passageChars: { value: 300, help: 'longest passage, in characters' },
+    perPassage: { value: 4, help: 'questions per passage at most' },
   },
-  { vocab: 500, seqLen: 64, batch: 8, steps: 4, stepsPerEpoch: 2, testQuestions: 16 },
+  { vocab: 500, seqLen: 64, batch: 8, mlmSteps: 2, steps: 4, stepsPerEpoch: 2, testQuestions: 16 },
 );
 
 await runDemo(async () => {
@@ -46,15 +50,27 @@ await runDemo(async () => {
   for await (const ex of corpus.examples) docs.push(ex.text);
   const split = trainTestSplit(docs, { testFraction: 0.15, seed: o.seed });
   const trainDocs = o.smoke ? split.train.slice(0, 12) : split.train;
-  const train = clozeExamples(trainDocs, { seed: o.seed });
-  const test = clozeExamples(split.test, { seed: o.seed + 1 }).slice(0, o.testQuestions);
+  const train = clozeExamples(trainDocs, { seed: o.seed, passageChars: o.passageChars, perPassage: o.perPassage });
+  const test = clozeExamples(split.test, { seed: o.seed + 1, passageChars: o.passageChars }).slice(0, o.testQuestions);
   console.log(`${corpus.name}: ${docs.length} documents, split by document: ${trainDocs.length} for training (${train.length} questions), ${split.test.length} held out (${test.length} questions scored)`);
   console.log('THE QA MODEL IS TRAINED ON THIS SYNTHETIC CLOZE TASK, NOT ON SQuAD: it answers "what"-questions that restate a sentence of the passage. Two training examples:');
   for (const ex of train.slice(0, 2)) console.log(`  question: ${JSON.stringify(ex.question)}\n  answer:   ${JSON.stringify(ex.answer.text)} at character ${ex.answer.start} of a ${ex.context.length}-character passage`);
   const tokenizer = await timed(`WordPiece vocabulary of ${o.vocab} learnt from the training documents`, () => trainTokenizer(trainDocs, o.vocab));
 
-  run.section('training BertForQuestionAnswering from scratch');
   const model = new BertForQuestionAnswering(bertConfig('bert-tiny', { vocab: tokenizer, max_position_embeddings: o.seqLen }), { seed: o.seed });
+  if (o.mlmSteps > 0) {
+    // Seed 004 starts from a pretrained BERT; here the encoder is pretrained on the training chapters first.
+    run.section('masked-LM pretraining on the training chapters');
+    const mlm = await pretrainMaskedLM({
+      tokenizer, trainTexts: trainDocs, heldOutTexts: split.test, size: 'bert-tiny', steps: o.mlmSteps, stepsPerEpoch: o.mlmSteps,
+      batchSize: o.batch, sequenceLength: o.seqLen, lr: 2.5e-3, seed: o.seed, heldOutRows: 256,
+    });
+    run.addPhase('masked-LM pretraining', mlm.history);
+    console.log(`held-out masked-token accuracy ${percent(mlm.maskedAccuracy)} vs ${percent(mlm.baselineAccuracy)} for always '${mlm.baselineToken}'`);
+    copyBackboneWeights(mlm.model, model);
+    mlm.model.dispose();
+  }
+  run.section(`training BertForQuestionAnswering${o.mlmSteps > 0 ? ' from that encoder' : ' from scratch'}`);
   const qa = new QuestionAnswering({ model, tokenizer, sequenceLength: o.seqLen });
   console.log(`BertForQuestionAnswering bert-tiny (L-2_H-128_A-2), ${(model.parameterCount() / 1e6).toFixed(2)}M parameters; rows of ${o.seqLen} tokens, questions cut to ${qa.maxQuestionLength}`);
   const history = await qa.fit(train, {
@@ -113,5 +129,6 @@ await runDemo(async () => {
   ]);
 }, () => {
   if (!(o.corpus in CORPORA)) throw new Error(`--corpus must be one of ${Object.keys(CORPORA).join(', ')}, got ${JSON.stringify(o.corpus)}`);
-  for (const k of ['vocab', 'seqLen', 'batch', 'steps', 'stepsPerEpoch', 'testQuestions'] as const) checkInteger(k, o[k]);
+  checkInteger('mlmSteps', o.mlmSteps, 0);
+  for (const k of ['vocab', 'seqLen', 'batch', 'steps', 'stepsPerEpoch', 'testQuestions', 'passageChars', 'perPassage'] as const) checkInteger(k, o[k]);
 });

@@ -37,7 +37,7 @@ const { options: o } = parseArgs(
     stepsPerEpoch: { value: 100, help: 'masked-LM steps per epoch (a fill-mask sample after each)' },
     mlmLr: { value: 2.5e-3, help: 'masked-LM peak learning rate' },
     frozenEpochs: { value: 1, help: 'classifier epochs with the encoder frozen' },
-    frozenLr: { value: 2e-3, help: 'peak learning rate with the encoder frozen' },
+    frozenLr: { value: 1e-2, help: 'peak learning rate with the encoder frozen (only the head trains: it takes a high rate)' },
     epochs: { value: 2, help: 'classifier epochs with the encoder unfrozen' },
     lr: { value: 5e-4, help: 'peak learning rate with the encoder unfrozen' },
     fillMask: { value: '', help: 'sentence with one [MASK] printed after every pretraining epoch (default: one that fits the data)' },

@@ -78,7 +78,7 @@ function convert(key: string, raw: string | true, like: OptionValue, usage: stri
 function helpText(usage: string, specs: Specs): string {
   const rows = Object.entries(specs).map(([k, s]) => {
     const name = `--${kebab(k)}${typeof s.value === 'boolean' ? '' : ' <value>'}`;
-    return `  ${name.padEnd(26)} ${s.help}${s.value !== undefined && typeof s.value !== 'boolean' ? ` (default ${s.value})` : ''}`;
+    return `  ${name.padEnd(26)} ${s.help}${s.value !== undefined && s.value !== '' && typeof s.value !== 'boolean' ? ` (default ${s.value})` : ''}`;
   });
   return [usage, '', 'Options:', ...rows, `  ${'--smoke'.padEnd(26)} a tiny configuration (a few steps) that proves the demo runs end to end`].join('\n');
 }
