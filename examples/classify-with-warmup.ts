@@ -95,12 +95,12 @@ await runDemo(async () => {
   const examples = o.data
     ? ['this is such an amazing movie!', 'The movie was great!', 'The movie was meh.', 'The movie was okish.', 'The movie was terrible...']
     : [
-      'Can you send me the minutes of yesterday\'s meeting?',
-      'URGENT: your account has been suspended, verify your password here',
-      'I pushed a fix for the mailing list archive, let me know if it works',
-      'Earn $5000 a week from home, no experience needed, reply now',
-      'Lunch at noon?',
-    ];
+      'Hi all, can someone send me the minutes of yesterday\'s meeting? I missed the part about the release schedule. Thanks, Anna',
+      'URGENT: your account has been suspended. Verify your password and credit card details here within 24 hours to avoid closure.',
+      'I pushed a fix for the mailing list archive script; the cron job runs at midnight. Let me know if the index still looks wrong.',
+      'Earn $5000 a week from home! No experience needed, no selling. Reply now with your name and address to get started.',
+      'Are we still on for lunch at noon on Friday? I can book a table near the office if you like.',
+        ];
   const fromSaved = await reloaded.predict(examples);
   const inMemory = await classifier.predict(examples);
   let identical = true;

@@ -21,11 +21,11 @@ export interface ClozeExample {
 
 export interface ClozeOptions {
   seed: number;
-  /** Longest passage, in characters. Default 420. */
+  /** Longest passage, in characters. Default 300. */
   passageChars?: number;
-  /** Question length cap, in words. Default 14. */
+  /** Question length cap, in words. Default 8. */
   questionWords?: number;
-  /** Questions per passage at most. Default 2. */
+  /** Questions per passage at most. Default 4. */
   perPassage?: number;
 }
 
@@ -56,7 +56,7 @@ export function passages(text: string, maxChars: number): string[][] {
 
 /** Cloze questions for every passage of every document. */
 export function clozeExamples(documents: readonly string[], options: ClozeOptions): ClozeExample[] {
-  const { passageChars = 420, questionWords = 14, perPassage = 2 } = options;
+  const { passageChars = 300, questionWords = 8, perPassage = 4 } = options;
   const rng = new Random(options.seed);
   const out: ClozeExample[] = [];
   for (const doc of documents) {
@@ -96,6 +96,20 @@ function clozeFromSentence(sentence: string, offset: number, context: string, qu
   const start = offset + pick.at;
   if (context.slice(start, start + pick.text.length) !== pick.text) throw new Error('cloze: answer offset mismatch (a bug)');
   return { question, context, answer: { text: pick.text, start } };
+}
+
+/**
+ * Exact match of guessing: picking one of the passage's candidate words (the words an answer can
+ * be: >= 4 letters, not a stop word) uniformly at random, in expectation.
+ */
+export function chanceExactMatch(examples: readonly ClozeExample[]): number {
+  let total = 0;
+  for (const ex of examples) {
+    const words = (ex.context.match(/[A-Za-z]+/g) ?? []).filter((w) => w.length >= 4 && !STOP.has(w.toLowerCase()));
+    const hits = words.filter((w) => normalizeAnswer(w) === normalizeAnswer(ex.answer.text)).length;
+    total += words.length ? hits / words.length : 0;
+  }
+  return total / Math.max(1, examples.length);
 }
 
 /** SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces. */
