@@ -1,14 +1,14 @@
 // Seed 004 (the Hugging Face BERT notebook) on WebGPU: embeddings and extractive question answering.
-// There are no pretrained weights here (no model hub), so this demo pretrains a small BERT with
-// masked-LM on a shipped book's training chapters, then trains it for question answering on a
-// SYNTHETIC task built from the same chapters (examples/lib/cloze-qa.ts):
+// There are no pretrained weights here (no model hub), so this demo trains a small BERT for
+// question answering on a SYNTHETIC task built from a shipped corpus (the Brown corpus by default;
+// optionally after masked-LM pretraining on the same training documents, --mlm-steps):
 // cloze questions ("Call me what?") whose answer is a word of the passage. It reports exact match
-// and F1 on questions from chapters it never trained on, then shows seed 004's two flows with
+// and F1 on questions from documents it never trained on, then shows seed 004's two flows with
 // that model: the embeddings of "I love Paris" (tokens, sequence output, [CLS] vector, every
 // layer's hidden states) and answers to questions about raw paragraphs.
 //
 //   npm run demo:embeddings-qa
-//   npm run demo:embeddings-qa -- --corpus sotu --steps 600
+//   npm run demo:embeddings-qa -- --corpus moby-dick --steps 600
 import {
   BertForQuestionAnswering, FeatureExtraction, LearningCurves, QuestionAnswering, bertConfig, copyBackboneWeights, loadBrown, loadMobyDick, loadStateOfTheUnion,
   trainTestSplit, type TextCorpus,
@@ -24,13 +24,13 @@ const { options: o } = parseArgs(
   'Usage: node --import ./scripts/register-ts.mjs examples/embeddings-and-qa.ts [options]\n' +
   'Trains a small BERT QA model on synthetic cloze questions from a shipped book, reports EM / F1, prints embeddings and answers questions.',
   {
-    corpus: { value: 'moby-dick', help: `source of the passages: ${Object.keys(CORPORA).join(', ')}` },
+    corpus: { value: 'brown', help: `source of the passages: ${Object.keys(CORPORA).join(', ')}` },
     out: { value: `out/${NAME}`, help: 'output directory' },
     seed: { value: 1, help: 'seed of the split, questions, initialisation and shuffling' },
     vocab: { value: 6000, help: 'WordPiece vocabulary size' },
     seqLen: { value: 64, help: 'tokens per row: [CLS] question [SEP] passage [SEP]' },
     batch: { value: 32, help: 'questions per step' },
-    mlmSteps: { value: 0, help: 'masked-LM pretraining steps on the training chapters before the QA training (0: QA from scratch)' },
+    mlmSteps: { value: 0, help: 'masked-LM pretraining steps on the training documents before the QA training (0: QA from scratch)' },
     steps: { value: 1200, help: 'QA training steps' },
     stepsPerEpoch: { value: 200, help: 'steps per epoch (a validation pass after each)' },
     lr: { value: 2e-3, help: 'QA peak learning rate (warmup over 10% of the steps, then linear decay)' },
@@ -61,8 +61,8 @@ await runDemo(async () => {
 
   const model = new BertForQuestionAnswering(bertConfig('bert-tiny', { vocab: tokenizer, max_position_embeddings: o.seqLen, hidden_dropout_prob: o.dropout, attention_probs_dropout_prob: o.dropout }), { seed: o.seed });
   if (o.mlmSteps > 0) {
-    // Seed 004 starts from a pretrained BERT; here the encoder is pretrained on the training chapters first.
-    run.section('masked-LM pretraining on the training chapters');
+    // Seed 004 starts from a pretrained BERT; here the encoder can be pretrained on the training documents first.
+    run.section('masked-LM pretraining on the training documents');
     const mlm = await pretrainMaskedLM({
       tokenizer, trainTexts: trainDocs, heldOutTexts: split.test, size: 'bert-tiny', steps: o.mlmSteps, stepsPerEpoch: o.mlmSteps,
       batchSize: o.batch, sequenceLength: o.seqLen, lr: 2.5e-3, seed: o.seed, heldOutRows: 256,
@@ -81,7 +81,7 @@ await runDemo(async () => {
   });
   run.addPhase('QA training', history);
 
-  run.section('exact match and F1 on held-out chapters');
+  run.section('exact match and F1 on held-out documents');
   const answers = await qa.predict(test.map(({ question, context }) => ({ question, context })));
   let em = 0;
   let f1 = 0;

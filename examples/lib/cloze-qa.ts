@@ -1,7 +1,7 @@
 // A synthetic but real-text extractive QA task (there are no pretrained QA weights or SQuAD here):
 // cloze questions built from a book's own sentences.
 //
-//   passage  = consecutive sentences of one chapter, up to ~`passageChars` characters;
+//   passage  = consecutive sentences of one document, up to ~`passageChars` characters;
 //   answer   = one content word of one of those sentences (letters only, >= 4 letters, not a
 //              stop word, not the sentence's first word), at its exact character offset;
 //   question = that sentence (cut to `questionWords` words around the gap) with the answer
@@ -9,7 +9,7 @@
 //
 // e.g. passage "... Call me Ishmael. Some years ago ..." gives question "Call me what?" and answer
 // "Ishmael". The model must find the sentence the question paraphrases and return the missing
-// word: a span of the context, scored with SQuAD's exact match and F1. Chapters, not passages,
+// word: a span of the context, scored with SQuAD's exact match and F1. Documents, not passages,
 // are split between training and test, so no test passage's text was ever trained on.
 import { Random } from '../../src/node.ts';
 
