@@ -152,6 +152,10 @@ describe('fit', () => {
     expect(states.some((s) => s.phase === 'validate')).toBe(true);
     expect(states[1].logs.loss).toBeGreaterThan(0); // read at step 2
     expect(states.every((s) => s.tokensPerSecond >= 0 && s.epochs === 3 && s.stepsPerEpoch === 4)).toBe(true);
+    // Step 1 is still on the GPU when it is reported: no rate or ETA yet; step 2's read waited for both.
+    expect([states[0].tokensPerSecond, states[0].etaMs]).toEqual([0, undefined]);
+    expect(states[1].tokensPerSecond).toBeGreaterThan(0);
+    expect(states[1].etaMs).toBeGreaterThan(0);
     expect(lines.at(-1)).toMatch(/^Epoch 3\/3 \[#+\] 100% 4\/4 step .* tok\/s=[\d.]+k? loss=[\d.]+ accuracy=[\d.]+ val_loss=[\d.]+ val_accuracy=[\d.]+\n$/);
 
     const stopped = await fit(model, train.slice(0, 32), { task: task(), epochs: 3, batchSize: 8, callbacks: [stopper], verbose: false });

@@ -191,7 +191,9 @@ export async function fit<E>(model: BertTaskModel, data: Data<E>, options: FitOp
         let fresh: Logs | undefined;
         if (step % logEvery === 0 && !last) fresh = logs = await read();
         if (options.signal?.aborted) ctx.stop('aborted');
-        progress.step(step, globalStep, lr, tokens, examples, fresh);
+        // A read waited for every step; otherwise this one is still running.
+        const finished = fresh ? { steps: step, tokens, examples } : { steps: step - 1, tokens: tokens - batch.tokens, examples: examples - batch.examples };
+        progress.step(step, globalStep, lr, finished, fresh);
         const info: StepInfo = { step: globalStep, epoch, stepInEpoch: step, lr, examples: batch.examples, tokens: batch.tokens, ...(fresh ? { logs: history.steps[history.steps.length - 1].logs } : {}) };
         await callbacks.stepEnd(info, ctx);
         if (last || stopReason !== null) break;
@@ -199,7 +201,7 @@ export async function fit<E>(model: BertTaskModel, data: Data<E>, options: FitOp
       if (step === 0) throw new Error(epoch === 0 ? 'fit: the training data is empty' : `fit: the training data yielded no batch in epoch ${epoch + 1} (a stream that cannot be iterated twice? pass a function to Dataset.from)`);
       logs = await read();
       const seconds = (performance.now() - epochStart) / 1000;
-      progress.step(step, globalStep, lr, tokens, examples, logs);
+      progress.step(step, globalStep, lr, { steps: step, tokens, examples }, logs);
       if (hasValidation && stopReason === null) {
         progress.validating();
         metrics.reset();

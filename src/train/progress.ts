@@ -67,19 +67,24 @@ export class EpochProgress {
     this.state = { ...init, phase: 'train', step: 0, logs: {}, lr: 0, tokensPerSecond: 0, examplesPerSecond: 0, elapsedMs: 0, etaMs: undefined };
   }
 
-  /** After a step: counts so far in the epoch, and fresh logs when they were read. */
-  step(step: number, globalStep: number, lr: number, tokens: number, examples: number, logs?: Logs): void {
+  /**
+   * After a step is submitted: steps so far in the epoch, and fresh logs when they were read.
+   * `done` counts the steps, tokens and examples the GPU has finished (fit keeps one step in
+   * flight): rates and the ETA come from those alone, or the first step would show the speed of
+   * recording a step rather than running it.
+   */
+  step(step: number, globalStep: number, lr: number, done: { steps: number; tokens: number; examples: number }, logs?: Logs): void {
     const elapsedMs = now() - this.started;
     const s = this.state;
-    const perStep = elapsedMs / Math.max(step, 1);
+    const known = done.steps > 0 && elapsedMs > 0;
     Object.assign(s, {
       phase: 'train', step, globalStep, lr, elapsedMs,
       logs: logs ?? s.logs,
-      tokensPerSecond: elapsedMs > 0 ? (tokens * 1000) / elapsedMs : 0,
-      examplesPerSecond: elapsedMs > 0 ? (examples * 1000) / elapsedMs : 0,
-      etaMs: s.stepsPerEpoch !== undefined ? Math.max(0, (s.stepsPerEpoch - step) * perStep) : undefined,
+      tokensPerSecond: known ? (done.tokens * 1000) / elapsedMs : 0,
+      examplesPerSecond: known ? (done.examples * 1000) / elapsedMs : 0,
+      etaMs: s.stepsPerEpoch !== undefined && known ? Math.max(0, (s.stepsPerEpoch - done.steps) * (elapsedMs / done.steps)) : undefined,
     });
-    this.bar?.update(step, barFields(this.names, s.logs, s.tokensPerSecond));
+    this.bar?.update(done.steps, barFields(this.names, s.logs, s.tokensPerSecond));
     this.options.onProgress?.({ ...s, logs: { ...s.logs } });
   }
 
