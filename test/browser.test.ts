@@ -1,12 +1,12 @@
 // The browser bundle runs in headless Chromium on navigator.gpu (Debian's chromium, installed by
 // `npm run setup`; WebGPU there runs on SwiftShader or on lavapipe through ANGLE).
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { serveFiles, startDemoServer } from '../demo/browser/serve.ts';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildBrowser } from '../scripts/build.mjs';
 
@@ -19,13 +19,10 @@ beforeAll(async () => {
   if (!CHROMIUM) throw new Error('Chromium is not installed: run `npm run setup` (installs Debian chromium for this test)');
   const dir = mkdtempSync(join(tmpdir(), 'wgb-browser-'));
   await buildBrowser(join(dir, 'page.js'), { entryPoints: [join(__dirname, 'browser/page.ts')], sourcemap: false });
-  const page = readFileSync(join(dir, 'page.js'));
-  server = createServer((req, res) => {
-    if (req.url === '/page.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(page);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/page.js"></script>');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  ({ url, server } = await serveFiles({
+    '/': ['text/html', '<!doctype html><script type="module" src="/page.js"></script>'],
+    '/page.js': ['text/javascript', readFileSync(join(dir, 'page.js'))],
+  }));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -72,7 +69,6 @@ describe('browser bundle', () => {
 
 describe('browser demo (demo/browser, npm run demo:browser)', () => {
   it('trains on the served texts, draws the curves, reports held-out accuracy and classifies typed text', async () => {
-    const { startDemoServer } = await import('../demo/browser/serve.ts');
     const { url: demoUrl, server: demoServer } = await startDemoServer({ perClass: 24, maxChars: 400 });
     try {
       const page = await browser.newPage();

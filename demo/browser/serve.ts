@@ -43,17 +43,22 @@ async function sample(options: DemoServerOptions) {
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<{ url: string; server: Server }> {
   const out = mkdtempSync(join(tmpdir(), 'webgpu-bert-demo-'));
   await buildBrowser(join(out, 'main.js'), { entryPoints: [join(here, 'main.ts')], sourcemap: false });
-  const files: Record<string, [string, Buffer]> = {
+  const files: Record<string, [string, Buffer | string]> = {
     '/': ['text/html', readFileSync(join(here, 'index.html'))],
     '/main.js': ['text/javascript', readFileSync(join(out, 'main.js'))],
     '/data.json': ['application/json', Buffer.from(JSON.stringify(await sample(options)))],
   };
+  return serveFiles(files, options.port);
+}
+
+/** Serves a fixed map of paths to [content type, body] on 127.0.0.1 (port 0: any free port). */
+export async function serveFiles(files: Record<string, [string, Buffer | string]>, port = 0): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const file = files[new URL(req.url ?? '/', 'http://x').pathname];
     if (file) res.writeHead(200, { 'content-type': file[0] }).end(file[1]);
     else res.writeHead(404).end('not found');
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
 
