@@ -8,16 +8,18 @@
 //   backward:  dlogits = (exp(x - lse) - onehot(label)) * w_i * scale, straight from the saved lse;
 //              backward_vec4 (V >= 4) reads and writes vec4s, see below.
 // Rows whose label is IGNORE have weight 0, loss 0 and zero gradient. A label outside [0, V) that
-// is not IGNORE makes that row's loss NaN (so the mean is NaN) and its gradient row NaN: the
-// GPU-side signal of a bad label when the host never saw the labels.
+// is not IGNORE makes that row's loss NaN (so the mean is NaN) and its gradient row NaN, and the
+// forward reports it to its guard slot (guard.wgsl): the next download raises an error naming it.
 //!include common.wgsl
 //!include rows.wgsl
+//!include guard.wgsl
 
 struct Params {
   rows: u32,
   V: u32,
   ignore_index: i32,
   dloss: f32,       // backward: dLoss when no dloss tensor is bound (HAS_DLOSS = false)
+  guard_slot: u32,  // forward: where a bad label is reported
 }
 @group(0) @binding(0) var<uniform> p: Params;
 
@@ -102,7 +104,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     return;
   }
   var li = nan_f32();   // (not named `loss`: wgsl_reflect would take it for the binding)
-  if (wo.y > 0.0) { li = l - logits[base + u32(label)]; }
+  if (wo.y > 0.0) { li = l - logits[base + u32(label)]; } else { guard_report(p.guard_slot, row, bitcast<u32>(label)); }
   rowloss[2u * row] = wo.x * li;
   rowloss[2u * row + 1u] = wo.x;
 }

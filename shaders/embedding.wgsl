@@ -3,8 +3,9 @@
 // Both ops read rows of a table (V, C) at ids. For an embedding, id(t) = ids[t]. For a row gather
 // from x (B, S, C) at positions (B, P), the table is x viewed as (B*S, C) and
 // id(t) = positions[t] + (t / P) * S: the same kernels serve both (seg_len = P, seg_stride = S;
-// seg_len = 0 for an embedding). An id outside its range gives a NaN row in the forward and is
-// skipped by the backward; `validate` finds the first such token for a clear host-side error.
+// seg_len = 0 for an embedding). An id outside its range gives a NaN row in the forward, is
+// reported to the launch's guard slot (guard.wgsl: the next download raises an error naming it)
+// and is skipped by the backward; `validate` only reports.
 //
 // Backward, deterministic (the same bits every run, whatever the repeats): a stable counting sort
 // of the tokens by id, then one invocation per (vocab row, column) that sums its tokens' dy rows
@@ -26,11 +27,14 @@ struct Params {
   nb: u32,          // token blocks of the backward
   block_len: u32,   // tokens per block
   rows_per_group: u32,  // gather / accumulate: rows handled by one workgroup row
+  guard_slot: u32,  // gather / validate: where a bad id is reported
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> ids: array<i32>;   // (tokens)
 
 override WG: u32 = 64;
+
+//!include guard.wgsl
 
 // The table row of token t, or -1 if its id is out of range.
 fn row_of(t: u32) -> i32 {
@@ -65,6 +69,7 @@ fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) 
   let span = rows_of_launch(wid, nwg, p.tokens);
   for (var t = span.x; t < span.y; t++) {
     let r = row_of(t);
+    if (r < 0 && c == 0u) { guard_report(p.guard_slot, t, bitcast<u32>(ids[t])); }
     out[t * p.C + c] = select(table[u32(max(r, 0)) * p.C + c], bitcast<f32>(NAN_BITS), r < 0);
   }
 }
@@ -80,6 +85,7 @@ fn gather_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup
   let span = rows_of_launch(wid, nwg, p.tokens);
   for (var t = span.x; t < span.y; t++) {
     let r = row_of(t);
+    if (r < 0 && c == 0u) { guard_report(p.guard_slot, t, bitcast<u32>(ids[t])); }
     out4[t * p.C + c] = select(table4[u32(max(r, 0)) * p.C + c], vec4<f32>(bitcast<f32>(NAN_BITS)), r < 0);
   }
 }
@@ -88,12 +94,10 @@ var<private> NAN_BITS: u32 = 0x7fc00000u;
 
 // ---------------------------------------------------------------- validate
 
-@group(0) @binding(6) var<storage, read_write> first_bad: atomic<u32>;   // [1], preset to 0xffffffff
-
 @compute @workgroup_size(WG)
 fn validate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = flat(gid, nwg);
-  if (t < p.tokens && row_of(t) < 0) { atomicMin(&first_bad, t); }
+  if (t < p.tokens && row_of(t) < 0) { guard_report(p.guard_slot, t, bitcast<u32>(ids[t])); }
 }
 
 // ---------------------------------------------------------------- backward

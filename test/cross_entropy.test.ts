@@ -113,17 +113,22 @@ describe('sparse cross-entropy', () => {
     expect(Number.isNaN((await out.loss.data())[0])).toBe(true);
   });
 
-  it('rejects an out-of-range label: on the host for host labels, as a NaN loss for GPU labels', async () => {
+  it('rejects an out-of-range label: on the host for host labels, at the next download for GPU labels', async () => {
     const V = 8;
     const x = tensor(uniform(2 * V, 7), [2, V]);
     expect(() => sparseCrossEntropy(x, new Int32Array([1, 8])))
-      .toThrow('sparseCrossEntropy: label 8 at row 1 is outside [0, 8) and is not ignoreIndex (-100)');
-    expect(() => sparseCrossEntropy(x, new Int32Array([-1, 2]))).toThrow('label -1 at row 0');
-    const f = sparseCrossEntropy(x, tensor(new Int32Array([1, 8])));
+      .toThrow('sparseCrossEntropy: labels [2] holds 8 at [1]; expected labels in [0, 8) (the classes of the logits), or -100 to ignore a row');
+    expect(() => sparseCrossEntropy(x, new Int32Array([-1, 2]))).toThrow('labels [2] holds -1 at [0]');
+    const f = sparseCrossEntropy(x, tensor(new Int32Array([1, 8])), { names: { input: 'labels', classes: 'num_labels = 8' } });
+    await expect(f.loss.data()).rejects.toThrow('sparseCrossEntropy: labels [2] holds 8 at [1]; expected labels in [0, 8) (num_labels = 8), or -100 to ignore a row');
+    // The loss itself stays NaN (never a valid-looking number), and the bad row's gradient too.
     expect(Number.isNaN((await f.loss.data())[0])).toBe(true);
     const d = await sparseCrossEntropyBackward(x, tensor(new Int32Array([1, 8])), f.lse).data();
     expect(d.slice(V).every(Number.isNaN)).toBe(true);
     expect(d.slice(0, V).some(Number.isNaN)).toBe(false);
+    // ignoreIndex is not an error.
+    const ok = sparseCrossEntropy(x, tensor(new Int32Array([-100, 3])));
+    expect(Number.isFinite((await ok.loss.data())[0])).toBe(true);
   });
 
   it('is deterministic: two runs give identical bits', async () => {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tensor, tidy } from '../src/node.ts';
+import { GUARD_SLOTS } from '../src/gpu/guard.ts';
 import { embedding, embeddingBackward, gatherRows, gatherRowsBackward, validateIds } from '../src/kernels/embedding.ts';
 import { embeddingBackwardRef, embeddingRef, gatherRowsBackwardRef, gatherRowsRef } from './reference/embedding.ts';
 import { numericVjp } from './util/gradcheck.ts';
@@ -58,19 +59,49 @@ describe('embedding', () => {
     assertClose(d, numeric, { atol: 1e-6, rtol: 1e-5 }, 'dtable vs finite differences');
   });
 
-  it('rejects out-of-range ids: host ids on the host, GPU ids as NaN rows and through validateIds', async () => {
+  it('rejects out-of-range ids: host ids on the host, GPU ids at the next download (as NaN rows) and through validateIds', async () => {
     const table = tensor(uniform(4 * 4, 7), [4, 4]);
-    expect(() => embedding(table, new Int32Array([0, 4]))).toThrow('embedding: id 4 at index 1 is outside [0, 4)');
-    expect(() => embedding(table, new Int32Array([-1]))).toThrow('embedding: id -1 at index 0 is outside [0, 4)');
-    const bad = tensor(new Int32Array([3, 0, 9, -2]));
-    const y = await embedding(table, bad).data();
-    expect(Array.from(y.slice(0, 8)).some(Number.isNaN)).toBe(false);
-    expect(Array.from(y.slice(8)).every(Number.isNaN)).toBe(true);
-    await expect(validateIds(bad, 4)).rejects.toThrow('validateIds: id 9 at index 2 of ids [4] is outside [0, 4)');
+    expect(() => embedding(table, new Int32Array([0, 4]))).toThrow('embedding: ids [2] holds 4 at [1]; expected ids in [0, 4)');
+    expect(() => embedding(table, new Int32Array([-1]))).toThrow('embedding: ids [1] holds -1 at [0]; expected ids in [0, 4)');
+    const bad = tensor(new Int32Array([3, 0, 9, -2, 0, 9]), [2, 3]);
+    const y = embedding(table, bad, { input: 'inputIds', rangeName: '(vocab_size)' });
+    await expect(y.data()).rejects.toThrow(
+      'embedding: inputIds [2, 3] holds 3 values outside the allowed range, the first at [0, 2]; they lie between -2 and 9; expected ids in [0, 4) (vocab_size)');
+    // The error was raised once; what the kernel wrote is NaN rows at the bad ids, never a valid-looking row.
+    const rows = await y.data();
+    expect(Array.from(rows.slice(0, 8)).some(Number.isNaN)).toBe(false);
+    expect(Array.from(rows.slice(8, 16)).every(Number.isNaN)).toBe(true);
+    await expect(validateIds(bad, 4)).rejects.toThrow('validateIds: ids [2, 3] holds 3 values outside the allowed range, the first at [0, 2]');
     await expect(validateIds(tensor(new Int32Array([0, 3])), 4)).resolves.toBeUndefined();
+    // One bad value at several places: that value is named exactly.
+    const same = embedding(table, tensor(new Int32Array([5, 1, 5])));
+    await expect(same.data()).rejects.toThrow('embedding: ids [3] holds 5 at [0] (and at 1 more position); expected ids in [0, 4)');
     // The backward drops the bad tokens' gradients.
-    const d = await embeddingBackward(tensor(new Float32Array(16).fill(1), [4, 4]), bad, 4).data();
+    const flat = tensor(new Int32Array([3, 0, 9, -2]));
+    const d = await embeddingBackward(tensor(new Float32Array(16).fill(1), [4, 4]), flat, 4).data();
     assertClose(d, [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1], TOL.exact, 'bad ids dropped');
+  });
+
+  it('reports a bad id of an earlier launch at whichever download comes next, and only once', async () => {
+    const table = tensor(uniform(4 * 4, 3), [4, 4]);
+    embedding(table, tensor(new Int32Array([1, 4])));
+    const unrelated = tensor([1, 2, 3]);
+    await expect(unrelated.data()).rejects.toThrow('embedding: ids [2] holds 4 at [1]');
+    expect(Array.from(await unrelated.data())).toEqual([1, 2, 3]);
+  });
+
+  it('keeps reporting when more launches are guarded than the buffer has slots', async () => {
+    const table = tensor(uniform(4 * 4, 5), [4, 4]);
+    const good = tensor(new Int32Array([0, 1, 2, 3]));
+    const outs = [];
+    for (let i = 0; i < GUARD_SLOTS + 7; i++) outs.push(embedding(table, good));
+    embedding(table, tensor(new Int32Array([2, 2, -7])));
+    await expect(outs[0].data()).rejects.toThrow('embedding: ids [3] holds -7 at [2]');
+    // An early bad launch, followed by enough good ones to fill the buffer again, is not lost.
+    embedding(table, tensor(new Int32Array([8])));
+    for (let i = 0; i < GUARD_SLOTS + 7; i++) outs.push(embedding(table, good));
+    await expect(outs[0].data()).rejects.toThrow('embedding: ids [1] holds 8 at [0]');
+    for (const o of outs) o.dispose();
   });
 
   it('names the op and shapes on bad arguments', () => {
@@ -105,7 +136,7 @@ describe('gatherRows', () => {
 
   it('rejects positions out of [0, S) with the op name', () => {
     const x = tensor(new Float32Array(2 * 3 * 4), [2, 3, 4]);
-    expect(() => gatherRows(x, new Int32Array([0, 3]))).toThrow('gatherRows: position 3 at index 1 is outside [0, 3)');
+    expect(() => gatherRows(x, new Int32Array([0, 3]))).toThrow('gatherRows: positions [2, 1] holds 3 at [1, 0]; expected positions in [0, 3) (the sequence length)');
     expect(() => gatherRows(x, tensor(new Int32Array(3), [3, 1], 'i32'))).toThrow('gatherRows: positions must be (B, P) with B = 2, got shape [3, 1]');
   });
 });

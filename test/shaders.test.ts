@@ -95,12 +95,16 @@ const rowCases = (uniforms: RaceCase['uniforms'], gpu: RaceCase['overrides'] = {
   { uniforms, overrides: { ...ROW_PER_LANE, ...cpu } },
 ];
 const ln = { rows: 3, C: 8, eps: 1e-5, rows_per_block: 2, blocks: 2 };
-const ce = { rows: 3, V: 9, ignore_index: -100, dloss: 1 };
+const ce = { rows: 3, V: 9, ignore_index: -100, dloss: 1, guard_slot: 1 };
+// Labels with two out of range: the forward reports both to the same guard slot (atomics, no race).
+const badLabels = new Int32Array([2, 9, -3]);
 const adam = { n4: 5, stride: 8, beta1: 0.9, beta2: 0.999, eps: 1e-6, decay: 1, step_size: 1e-3, inv_sqrt_bc2: 1 };
 
 // The embedding backward's counting sort, on the host, for the ids of 6 tokens over V = 4 in 2 blocks.
 const ids = new Int32Array([3, 1, 3, 0, 3, 1]);
-const emb = { tokens: 6, V: 4, C: 2, seg_len: 0, seg_stride: 0, range: 4, nb: 2, block_len: 3, rows_per_group: 2 };
+const emb = { tokens: 6, V: 4, C: 2, seg_len: 0, seg_stride: 0, range: 4, nb: 2, block_len: 3, rows_per_group: 2, guard_slot: 1 };
+// Ids with bad ones in both workgroups of the gather cases, reported to one guard slot.
+const badIds = new Int32Array([3, -1, 7, 0, 9, 1]);
 const sorted = (() => {
   const counts = new Uint32Array(emb.V * emb.nb);
   ids.forEach((id, t) => counts[id * emb.nb + Math.floor(t / emb.block_len)]++);
@@ -182,7 +186,11 @@ const CASES: Record<string, RaceCase[]> = {
     { uniforms: attn, overrides: { WG: 4 }, workgroups: [2, 2] },
     { uniforms: attnDropout, overrides: { WG: 4 }, workgroups: [2, 1] },
   ]])),
-  'attention_mask:main': [{ uniforms: { n: 10, is_f32: 1 }, overrides: { WG: 4 }, workgroups: [3] }],
+  'attention_mask:main': [
+    { uniforms: { n: 10, is_f32: 1, guard_slot: 0 }, overrides: { WG: 4 }, workgroups: [3] },
+    // An additive mask and stray integers: every bad word reports to one guard slot.
+    { uniforms: { n: 10, is_f32: 0, guard_slot: 2 }, overrides: { WG: 4 }, workgroups: [3], buffers: { padding: new Int32Array([1, 0, 2, -10000, 1, 1, 3, 0, -1, 1]) } },
+  ],
   'dropout:main': [{ uniforms: { n: 37, threshold: 858993459, scale: 1.25, seed_lo: 3, seed_hi: 0 }, overrides: { WG: 4 }, workgroups: [3] }],
 
   // ---- row-wise kernels (rows.wgsl): a GPU's layout, reducing through workgroup memory, and a CPU's
@@ -211,6 +219,7 @@ const CASES: Record<string, RaceCase[]> = {
   // ---- embedding and row gather, forward and the deterministic backward
   ...Object.fromEntries(['gather', 'gather_vec4', 'validate'].map((entry) => [`embedding:${entry}`, [
     { uniforms: emb, overrides: { WG: 4 }, workgroups: [1, 2], buffers: { ids } },
+    { uniforms: emb, overrides: { WG: 4 }, workgroups: [1, 2], buffers: { ids: badIds } },
   ]])),
   'embedding:hist': [{ uniforms: emb, overrides: { WG: 4 }, buffers: { ids } }],
   'embedding:scan': [{ uniforms: emb, overrides: { SWG: 4 }, buffers: { counts: sorted.counts } }],
@@ -227,6 +236,8 @@ const CASES: Record<string, RaceCase[]> = {
   'metrics:count': [{ uniforms: { rows: 37, V: 0, ignore_index: -100, weight: 0 }, overrides: { RWG: 8, HAS_WEIGHTS: true } }],
   'metrics:accumulate': [{ uniforms: { rows: 1, V: 0, ignore_index: 0, weight: 2 } }],
 };
+// The cross-entropy forward with bad labels: rows report to one guard slot (atomics, no race).
+CASES['cross_entropy:forward'].push(...rowCases(ce, { CHUNK: 1 }).map((c) => ({ ...c, buffers: { labels: badLabels } })));
 
 // ---------------------------------------------------------------- running a case
 

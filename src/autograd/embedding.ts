@@ -2,14 +2,14 @@
 // at positions (the masked-LM head); both backward passes are deterministic scatter-adds.
 // Ids may be a GPU i32 tensor or a host Int32Array (checked on the host; see the kernel file).
 import type { Tensor } from '../gpu/tensor.ts';
-import { embedding as embeddingRaw, embeddingBackward, gatherRows as gatherRowsRaw, gatherRowsBackward, type Ids } from '../kernels/embedding.ts';
+import { embedding as embeddingRaw, embeddingBackward, gatherRows as gatherRowsRaw, gatherRowsBackward, type IdNames, type Ids } from '../kernels/embedding.ts';
 import { record, type SaveContext } from './tape.ts';
 
 const keepIds = (ctx: SaveContext, ids: Ids): Ids => (ids instanceof Int32Array ? ids : ctx.save(ids));
 
 /** table (V, C) looked up at integer ids (...) -> (..., C). */
-export function embedding(table: Tensor, ids: Ids): Tensor<'f32'> {
-  return record('embedding', [table], embeddingRaw(table, ids), (ctx) => {
+export function embedding(table: Tensor, ids: Ids, names?: IdNames): Tensor<'f32'> {
+  return record('embedding', [table], embeddingRaw(table, ids, names), (ctx) => {
     const saved = keepIds(ctx, ids);
     const vocab = table.shape[0];
     return (dy) => [embeddingBackward(dy, saved, vocab)];
@@ -17,8 +17,8 @@ export function embedding(table: Tensor, ids: Ids): Tensor<'f32'> {
 }
 
 /** x (B, S, C) at positions (B, P) -> (B, P, C). */
-export function gatherRows(x: Tensor, positions: Ids): Tensor<'f32'> {
-  return record('gatherRows', [x], gatherRowsRaw(x, positions), (ctx) => {
+export function gatherRows(x: Tensor, positions: Ids, names?: IdNames): Tensor<'f32'> {
+  return record('gatherRows', [x], gatherRowsRaw(x, positions, names), (ctx) => {
     const saved = keepIds(ctx, positions);
     const seq = x.shape[1];
     return (dy) => [gatherRowsBackward(dy, saved, seq)];

@@ -1,7 +1,7 @@
 // Differentiable sparse softmax cross-entropy (src/kernels/cross_entropy.ts): the forward keeps
 // each row's log-sum-exp and the backward writes dlogits from it, never storing a softmax.
 import type { Tensor } from '../gpu/tensor.ts';
-import { sparseCrossEntropy, sparseCrossEntropyBackward, type Labels } from '../kernels/cross_entropy.ts';
+import { sparseCrossEntropy, sparseCrossEntropyBackward, type CrossEntropyOptions as KernelOptions, type Labels } from '../kernels/cross_entropy.ts';
 import { record, recording } from './tape.ts';
 
 export interface CrossEntropyOptions {
@@ -9,13 +9,15 @@ export interface CrossEntropyOptions {
   weights?: Tensor;
   /** Rows whose label is this are skipped. Default -100 (Hugging Face). */
   ignoreIndex?: number;
+  /** How a bad label is named in errors. */
+  names?: KernelOptions['names'];
 }
 
 /**
  * Mean cross-entropy of logits (N, V) against integer labels (N): sum(w_i * loss_i) / sum(w_i)
  * over rows whose label is not ignoreIndex (0 when there are none). Returns a scalar (shape []).
  * Labels on the host (Int32Array) are range-checked there; labels on the GPU are checked by the
- * kernel, which makes the loss NaN for a bad one (see src/kernels/cross_entropy.ts).
+ * kernel: a bad one fails the next download with an error naming it (src/kernels/cross_entropy.ts).
  */
 export function crossEntropy(logits: Tensor, labels: Labels, options: CrossEntropyOptions = {}): Tensor<'f32'> {
   const { loss, lse } = sparseCrossEntropy(logits, labels, options);

@@ -3,6 +3,7 @@
 import { bytesPerElement, dtypeOfArray, f16BitsToF32, f32ToF16Bits, type DType, type HostArray } from './dtype.ts';
 import { createGpuContext, describeAdapter, type GpuContext } from './device.ts';
 import { GpuError, OpError, ShaderCompileError, shapeStr } from './errors.ts';
+import { Guard, type GuardCheck } from './guard.ts';
 import { Kernel, overrideKey, packUniforms, type KernelLayout, type Overrides } from './kernel.ts';
 import { BufferPool, Usage } from './pool.ts';
 import { Scopes } from './scope.ts';
@@ -30,12 +31,16 @@ export interface MemoryInfo {
 const MAX_BATCH = 128;
 const UNIFORM_CHUNK = 64 * 1024;
 
-interface PendingCheck { kernels: string[]; promise: Promise<GPUError | null> }
+// A guard read resolves to the OpError it found (it never rejects: nobody may be awaiting it yet).
+interface PendingCheck { kernels: string[]; promise: Promise<GPUError | OpError | null> }
+interface PendingGuard { staging: GPUBuffer; bytes: number; decode: (words: Uint32Array) => OpError | null }
 
 export class Engine {
   readonly device: GPUDevice;
   readonly pool: BufferPool;
   readonly scopes = new Scopes();
+  readonly guard: Guard;
+  private guardReads: PendingGuard[] = [];
   private readPool: BufferPool;
   private liveTensors = 0;
 
@@ -65,6 +70,7 @@ export class Engine {
     this.device = ctx.device;
     this.pool = new BufferPool(this.device);
     this.readPool = new BufferPool(this.device, Usage.MAP_READ | Usage.COPY_DST);
+    this.guard = new Guard(this.device);
     this.uniformAlign = Math.max(16, this.device.limits.minUniformBufferOffsetAlignment);
     this.device.onuncapturederror = (e) => this.stray.push(e.error);
     this.device.lost.then((info) => {
@@ -124,6 +130,7 @@ export class Engine {
     const bytes = t.storage.bytes;
     const staging = this.readPool.acquire(bytes);
     this.endPass();
+    this.harvestGuard();
     this.ensureEncoder().copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
     this.flush();
     try {
@@ -219,6 +226,8 @@ export class Engine {
     const oom = this.device.popErrorScope();
     const validation = this.device.popErrorScope();
     this.checks.push({ kernels, promise: Promise.all([validation, oom]).then(([v, o]) => v ?? o) });
+    for (const g of this.guardReads) this.checks.push({ kernels: ['guard'], promise: this.readGuard(g) });
+    this.guardReads = [];
     this.encoder = null;
     this.batchKernels = [];
     this.batchId++;
@@ -228,6 +237,7 @@ export class Engine {
 
   /** Waits until the GPU has finished all submitted work; throws errors it reported. */
   async sync(): Promise<void> {
+    this.harvestGuard();
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
     await this.throwPendingErrors();
@@ -269,15 +279,49 @@ export class Engine {
     return ms;
   }
 
+  /**
+   * A guard slot for one launch that checks values the host never saw (see src/gpu/guard.ts):
+   * bind `guard` and pass `guard_slot` as a uniform. A bad value fails the next download.
+   */
+  guardSlot(check: GuardCheck): { guard: GPUBuffer; slot: number } {
+    if (this.guard.full) this.harvestGuard();
+    return { guard: this.guard.buffer, slot: this.guard.slot(check) };
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.guard.destroy();
     this.pool.trim();
     this.readPool.trim();
     this.device.destroy();
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Records the copy-out and reset of the guard slots in use; they are read after the next submit. */
+  private harvestGuard(): void {
+    if (!this.guard.used) return;
+    this.endPass();
+    const bytes = this.guard.bytes;
+    const staging = this.readPool.acquire(bytes);
+    const decode = this.guard.harvest(this.ensureEncoder(), staging)!;
+    this.guardReads.push({ staging, bytes, decode });
+  }
+
+  private async readGuard(g: PendingGuard): Promise<OpError | null> {
+    let words: Uint32Array;
+    try {
+      await g.staging.mapAsync(1 /* GPUMapMode.READ */, 0, g.bytes);
+      words = new Uint32Array(g.staging.getMappedRange(0, g.bytes).slice(0));
+      g.staging.unmap();
+    } catch {
+      return null; // a lost device is reported on its own
+    } finally {
+      this.readPool.release(g.staging);
+    }
+    return g.decode(words);
+  }
 
   private ensureEncoder(): GPUCommandEncoder {
     if (!this.encoder) {
@@ -388,7 +432,9 @@ export class Engine {
     for (const c of checks) {
       try {
         const err = await c.promise;
-        if (err && !first) first = new GpuError(`${errorKind(err)} while running ${describeKernels(err.message, c.kernels)}: ${err.message}`);
+        if (!err || first) continue;
+        if (err instanceof OpError) first = err;
+        else first = new GpuError(`${errorKind(err)} while running ${describeKernels(err.message, c.kernels)}: ${err.message}`);
       } catch (e) {
         if (!first) first = e as Error;
       }

@@ -215,17 +215,27 @@ export function attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, 
   return { dq, dk, dv };
 }
 
-/** BERT's padding mask (B, S) (1 = real token, 0 = padding; i32, u32 or f32) to attention's additive mask. */
-export function paddingMaskToAdditive(paddingMask: Tensor): Tensor<'f32'> {
+/**
+ * BERT's padding mask (B, S) (1 = real token, 0 = padding; i32, u32 or f32) to attention's additive
+ * mask. Any other value fails the next download with an error naming it (an additive 0 / -10000
+ * mask is the usual mistake).
+ */
+export function paddingMaskToAdditive(paddingMask: Tensor, input = 'attentionMask'): Tensor<'f32'> {
   const op = 'paddingMaskToAdditive';
   expectDType(op, paddingMask, 'i32', 'u32', 'f32');
   if (paddingMask.rank !== 2) throw new OpError(op, `expected a (batch, seq) mask, got ${shapeStr(paddingMask.shape)}`);
   const e = engine();
   const additive = e.empty(paddingMask.shape, 'f32');
   if (additive.size === 0) return additive;
+  const isF32 = paddingMask.dtype === 'f32';
+  const { guard, slot } = e.guardSlot({
+    op, input, shape: paddingMask.shape, values: isF32 ? 'f32' : 'i32',
+    expected: '1 for a real token and 0 for padding (transformers\' attention_mask)',
+    hint: (v) => (v < 0 ? 'This looks like an additive mask (0 / -10000 or -Infinity); pass the 0/1 mask it was made from.' : undefined),
+  });
   e.run(maskKernel, {
-    bindings: { padding: paddingMask, additive },
-    uniforms: { n: additive.size, is_f32: paddingMask.dtype === 'f32' ? 1 : 0 },
+    bindings: { padding: paddingMask, additive, guard },
+    uniforms: { n: additive.size, is_f32: isF32 ? 1 : 0, guard_slot: slot },
     overrides: { WG: 256 },
     workgroups: grid(additive.size, 256),
   });

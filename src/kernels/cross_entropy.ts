@@ -2,9 +2,10 @@
 //
 // Bad labels: a label outside [0, V) that is not ignoreIndex is an error. When the caller passes
 // the labels as a host Int32Array they are checked here and an OpError names the first bad row;
-// when they are already a GPU tensor the check happens on the GPU: that row's loss is NaN (so the
-// mean loss is NaN) and its gradient row is NaN, visible at the next read of the loss.
+// when they are already a GPU tensor the forward checks them (src/gpu/guard.ts): that row's loss
+// is NaN, and the next download (the loss's, typically) throws an OpError naming the label.
 import { OpError, shapeStr } from '../gpu/errors.ts';
+import { checkHost, type GuardCheck } from '../gpu/guard.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -26,6 +27,8 @@ export interface CrossEntropyOptions {
   layout?: Partial<RowLayout>;
   /** Backward: use the scalar kernel even when V >= 4 (tests). */
   scalar?: boolean;
+  /** How errors name the labels (default `labels`) and their range (default `classes`). */
+  names?: { input?: string; classes?: string };
 }
 
 export interface CrossEntropyResult {
@@ -37,7 +40,7 @@ export interface CrossEntropyResult {
 
 export type Labels = Tensor | Int32Array;
 
-interface Checked { N: number; V: number; labels: Tensor; uploaded: boolean; ignoreIndex: number; weights?: Tensor }
+interface Checked { N: number; V: number; labels: Tensor; uploaded: boolean; ignoreIndex: number; weights?: Tensor; check: GuardCheck }
 
 function check(op: string, logits: Tensor, labels: Labels, opts: CrossEntropyOptions): Checked {
   expectDType(op, logits, 'f32');
@@ -47,14 +50,14 @@ function check(op: string, logits: Tensor, labels: Labels, opts: CrossEntropyOpt
   if (!Number.isInteger(ignoreIndex)) throw new OpError(op, `ignoreIndex must be an integer, got ${ignoreIndex}`);
   let tensor: Tensor;
   let uploaded = false;
+  const input = opts.names?.input ?? 'labels';
+  const check: GuardCheck = {
+    op, input, shape: labels instanceof Int32Array ? [labels.length] : labels.shape,
+    expected: `labels in [0, ${V}) (${opts.names?.classes ?? 'the classes of the logits'}), or ${ignoreIndex} to ignore a row`,
+  };
   if (labels instanceof Int32Array) {
-    if (labels.length !== N) throw new OpError(op, `labels must have ${N} entries (one per row of logits ${shapeStr(logits.shape)}), got ${labels.length}`);
-    for (let i = 0; i < N; i++) {
-      const l = labels[i];
-      if (l !== ignoreIndex && (l < 0 || l >= V)) {
-        throw new OpError(op, `label ${l} at row ${i} is outside [0, ${V}) and is not ignoreIndex (${ignoreIndex})`);
-      }
-    }
+    if (labels.length !== N) throw new OpError(op, `${input} must have ${N} entries (one per row of logits ${shapeStr(logits.shape)}), got ${labels.length}`);
+    checkHost(check, labels, (l) => l === ignoreIndex || (l >= 0 && l < V));
     tensor = engine().tensor(labels, [N], 'i32');
     uploaded = true;
   } else {
@@ -66,7 +69,7 @@ function check(op: string, logits: Tensor, labels: Labels, opts: CrossEntropyOpt
     expectDType(op, opts.weights, 'f32');
     if (opts.weights.size !== N) throw new OpError(op, `weights must have ${N} entries, got shape ${shapeStr(opts.weights.shape)}`);
   }
-  return { N, V, labels: tensor, uploaded, ignoreIndex, weights: opts.weights };
+  return { N, V, labels: tensor, uploaded, ignoreIndex, weights: opts.weights, check };
 }
 
 // Without weights the shader never reads `weights`, but WebGPU wants every declared binding bound:
@@ -88,15 +91,17 @@ export function sparseCrossEntropy(logits: Tensor, labels: Labels, opts: CrossEn
   const lse = e.empty([c.N], 'f32');
   const loss = e.empty([], 'f32');
   const rowloss = e.empty([Math.max(c.N, 1), 2], 'f32');
-  const uniforms = { rows: c.N, V: c.V, ignore_index: c.ignoreIndex, dloss: 0 };
+  const uniforms = { rows: c.N, V: c.V, ignore_index: c.ignoreIndex, dloss: 0, guard_slot: 0 };
   const { bindings, overrides } = common(c);
   if (c.N > 0) {
     if (c.V === 0) throw new OpError('sparseCrossEntropy', `logits ${shapeStr(logits.shape)} have no classes`);
     const l = rowLayout(c.V, opts.layout);
+    // Host labels were checked above; GPU labels are checked by the kernel.
+    const { guard, slot } = c.uploaded ? { guard: e.guard.buffer, slot: 0 } : e.guardSlot(c.check);
     e.run(forwardKernel, {
       // logits4 views the whole buffer (a multiple of 16 bytes) so even a tiny tensor binds as vec4s.
-      bindings: { ...bindings, logits, logits4: logits.buffer, lse, rowloss },
-      uniforms,
+      bindings: { ...bindings, logits, logits4: logits.buffer, lse, rowloss, guard },
+      uniforms: { ...uniforms, guard_slot: slot },
       overrides: { ...overrides, WG: l.wg, TPR: l.tpr },
       workgroups: rowGroups(c.N, l),
     });
@@ -126,7 +131,7 @@ export function sparseCrossEntropyBackward(
   const e = engine();
   const dlogits = e.empty([c.N, c.V], 'f32');
   if (c.N === 0 || c.V === 0) return dlogits;
-  const uniforms = { rows: c.N, V: c.V, ignore_index: c.ignoreIndex, dloss: typeof dLoss === 'number' ? dLoss : 0 };
+  const uniforms = { rows: c.N, V: c.V, ignore_index: c.ignoreIndex, dloss: typeof dLoss === 'number' ? dLoss : 0, guard_slot: 0 };
   const { bindings, overrides } = common(c);
   const scale = e.empty([1], 'f32');
   const hasDLoss = typeof dLoss !== 'number';

@@ -1,11 +1,11 @@
 // Embedding lookup and row gather (MLM head positions), with deterministic scatter-add backwards
 // (shaders/embedding.wgsl).
 //
-// Ids out of range: ids passed as a host Int32Array are checked here (OpError naming the first bad
-// one). Ids already on the GPU are not read back (that would stall the pipeline): a bad id gives a
-// NaN row in the output, so the loss turns NaN, and its dy is dropped by the backward. Call
-// `await validateIds(...)` when a clear error is wanted for GPU ids.
+// Ids out of range: ids passed as a host Int32Array are checked here. Ids already on the GPU are
+// checked by the gather itself without a stall (src/gpu/guard.ts): the bad row is NaN and the next
+// download throws an OpError naming the input, the element and the range. The backward skips them.
 import { OpError, shapeStr } from '../gpu/errors.ts';
+import { checkHost, type GuardCheck } from '../gpu/guard.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -25,14 +25,25 @@ const WG = 64;
 
 export type Ids = Tensor | Int32Array;
 
+/** How a bad id is named in errors: the input (`inputIds`), and a hint for likely mistakes. */
+export interface IdNames {
+  input?: string;
+  /** What the valid range is, e.g. `(vocab_size)`; appended to `ids in [0, V)`. */
+  rangeName?: string;
+  hint?: GuardCheck['hint'];
+}
+
 /** Where token t's row is: ids[t] in [0, range), offset by (t / segLen) * segStride for a row gather. */
 interface Rows { tokens: number; V: number; C: number; range: number; segLen: number; segStride: number }
 
-function idTensor(op: string, ids: Ids, shape: readonly number[] | null, range: number, what: string): { t: Tensor; uploaded: boolean } {
+function idCheck(op: string, what: string, shape: readonly number[], range: number, names: IdNames = {}): GuardCheck {
+  const expected = `${what}s in [0, ${range})${names.rangeName ? ` ${names.rangeName}` : ''}`;
+  return { op, input: names.input ?? `${what}s`, shape, expected, hint: names.hint };
+}
+
+function idTensor(op: string, ids: Ids, shape: readonly number[] | null, range: number, check: GuardCheck): { t: Tensor; uploaded: boolean } {
   if (ids instanceof Int32Array) {
-    for (let i = 0; i < ids.length; i++) {
-      if (ids[i] < 0 || ids[i] >= range) throw new OpError(op, `${what} ${ids[i]} at index ${i} is outside [0, ${range})`);
-    }
+    checkHost(check, ids, (v) => v >= 0 && v < range);
     return { t: engine().tensor(ids, shape ?? [ids.length], 'i32'), uploaded: true };
   }
   expectDType(op, ids, 'i32');
@@ -51,20 +62,23 @@ function rowMajor(cols: number, rows: number): { workgroups: [number, number, nu
   return { workgroups: [Math.ceil(cols / WG), y, Math.ceil(groups / y)], rowsPerGroup };
 }
 
-function uniformsOf(r: Rows, c: number, nb = 0, blockLen = 0, rowsPerGroup = 1) {
-  return { tokens: r.tokens, V: r.V, C: c, seg_len: r.segLen, seg_stride: r.segStride, range: r.range, nb, block_len: blockLen, rows_per_group: rowsPerGroup };
+function uniformsOf(r: Rows, c: number, nb = 0, blockLen = 0, rowsPerGroup = 1, guardSlot = 0) {
+  return { tokens: r.tokens, V: r.V, C: c, seg_len: r.segLen, seg_stride: r.segStride, range: r.range, nb, block_len: blockLen, rows_per_group: rowsPerGroup, guard_slot: guardSlot };
 }
 
-function gatherRowsOf(table: Tensor, ids: Tensor, r: Rows, outShape: number[]): Tensor<'f32'> {
+/** Gathers rows; ids the host has not checked are checked by the kernel (`check` set). */
+function gatherRowsOf(table: Tensor, ids: Tensor, r: Rows, outShape: number[], check: GuardCheck | null): Tensor<'f32'> {
   const e = engine();
   const out = e.empty(outShape, 'f32');
   if (out.size === 0) return out;
   const vec4 = r.C % 4 === 0;
   const c = vec4 ? r.C / 4 : r.C;
   const shape = rowMajor(c, r.tokens);
+  // Host-checked ids still bind the guard (one pipeline either way) but cannot fail.
+  const { guard, slot } = check ? e.guardSlot(check) : { guard: e.guard.buffer, slot: 0 };
   e.run(vec4 ? gatherVec4Kernel : gatherKernel, {
-    bindings: vec4 ? { ids, table4: table, out4: out } : { ids, table, out },
-    uniforms: uniformsOf(r, c, 0, 0, shape.rowsPerGroup),
+    bindings: vec4 ? { ids, table4: table, out4: out, guard } : { ids, table, out, guard },
+    uniforms: uniformsOf(r, c, 0, 0, shape.rowsPerGroup, slot),
     overrides: { WG },
     workgroups: shape.workgroups,
   });
@@ -107,11 +121,13 @@ function expectTable(op: string, table: Tensor): void {
 }
 
 /** table (V, C) looked up at ids (...) i32 -> (..., C). */
-export function embedding(table: Tensor, ids: Ids): Tensor<'f32'> {
+export function embedding(table: Tensor, ids: Ids, names?: IdNames): Tensor<'f32'> {
   expectTable('embedding', table);
   const [V, C] = table.shape;
-  const { t, uploaded } = idTensor('embedding', ids, null, V, 'id');
-  const out = gatherRowsOf(table, t, { tokens: t.size, V, C, range: V, segLen: 0, segStride: 0 }, [...t.shape, C]);
+  const shape = ids instanceof Int32Array ? [ids.length] : ids.shape;
+  const check = idCheck('embedding', 'id', shape, V, names);
+  const { t, uploaded } = idTensor('embedding', ids, null, V, check);
+  const out = gatherRowsOf(table, t, { tokens: t.size, V, C, range: V, segLen: 0, segStride: 0 }, [...t.shape, C], uploaded ? null : check);
   if (uploaded) t.dispose();
   return out;
 }
@@ -121,7 +137,8 @@ export function embeddingBackward(dy: Tensor, ids: Ids, vocabSize: number): Tens
   const op = 'embeddingBackward';
   expectDType(op, dy, 'f32');
   if (!Number.isInteger(vocabSize) || vocabSize < 0) throw new OpError(op, `vocabSize must be a non-negative integer, got ${vocabSize}`);
-  const { t, uploaded } = idTensor(op, ids, null, vocabSize, 'id');
+  const shape = ids instanceof Int32Array ? [ids.length] : ids.shape;
+  const { t, uploaded } = idTensor(op, ids, null, vocabSize, idCheck(op, 'id', shape, vocabSize));
   const C = dy.shape[dy.rank - 1];
   if (dy.rank !== t.rank + 1 || t.shape.some((d, i) => d !== dy.shape[i])) {
     throw new OpError(op, `dy ${shapeStr(dy.shape)} must be ids' shape ${shapeStr(t.shape)} plus a channel axis`);
@@ -142,14 +159,15 @@ function gatherShapes(op: string, B: number, positions: Ids): { t: Tensor; uploa
 }
 
 /** x (B, S, C) gathered at positions (B, P) i32 in [0, S) -> (B, P, C): out[b, p] = x[b, positions[b, p]]. */
-export function gatherRows(x: Tensor, positions: Ids): Tensor<'f32'> {
+export function gatherRows(x: Tensor, positions: Ids, names?: IdNames): Tensor<'f32'> {
   const op = 'gatherRows';
   expectDType(op, x, 'f32');
   if (x.rank !== 3) throw new OpError(op, `x must be (B, S, C), got shape ${shapeStr(x.shape)}`);
   const [B, S, C] = x.shape;
-  if (positions instanceof Int32Array) checkHost(op, positions, S);
   const { t, uploaded, P } = gatherShapes(op, B, positions);
-  const out = gatherRowsOf(x, t, { tokens: B * P, V: B * S, C, range: S, segLen: Math.max(P, 1), segStride: S }, [B, P, C]);
+  const check = idCheck(op, 'position', t.shape, S, { rangeName: '(the sequence length)', ...names });
+  if (positions instanceof Int32Array) checkHost(check, positions, (v) => v >= 0 && v < S);
+  const out = gatherRowsOf(x, t, { tokens: B * P, V: B * S, C, range: S, segLen: Math.max(P, 1), segStride: S }, [B, P, C], uploaded ? null : check);
   if (uploaded) t.dispose();
   return out;
 }
@@ -160,39 +178,28 @@ export function gatherRowsBackward(dy: Tensor, positions: Ids, S: number): Tenso
   expectDType(op, dy, 'f32');
   if (dy.rank !== 3) throw new OpError(op, `dy must be (B, P, C), got shape ${shapeStr(dy.shape)}`);
   const [B, P, C] = dy.shape;
-  if (positions instanceof Int32Array) checkHost(op, positions, S);
   const g = gatherShapes(op, B, positions);
+  if (positions instanceof Int32Array) checkHost(idCheck(op, 'position', g.t.shape, S), positions, (v) => v >= 0 && v < S);
   if (g.P !== P) throw new OpError(op, `positions ${shapeStr(g.t.shape)} do not match dy ${shapeStr(dy.shape)}`);
   const out = scatterAdd(dy, g.t, { tokens: B * P, V: B * S, C, range: S, segLen: Math.max(P, 1), segStride: S }, [B, S, C]);
   if (g.uploaded) g.t.dispose();
   return out;
 }
 
-function checkHost(op: string, ids: Int32Array, range: number): void {
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i] < 0 || ids[i] >= range) throw new OpError(op, `position ${ids[i]} at index ${i} is outside [0, ${range})`);
-  }
-}
-
 /**
- * Checks GPU ids against [0, range) and throws an OpError naming the first bad one. Waits for the
- * GPU (one 4-byte read, plus the ids on failure), so call it where a sync is acceptable.
+ * Checks GPU ids against [0, range) now and throws an OpError naming the first bad one. Waits for
+ * the GPU; the ops check their GPU ids anyway, at the next download.
  */
-export async function validateIds(ids: Tensor, range: number, op = 'validateIds'): Promise<void> {
+export async function validateIds(ids: Tensor, range: number, op = 'validateIds', names?: IdNames): Promise<void> {
   expectDType(op, ids, 'i32');
   if (ids.size === 0) return;
   const e = engine();
-  const firstBad = fill(e.empty([1], 'u32'), 0xffffffff);
+  const { guard, slot } = e.guardSlot(idCheck(op, 'id', ids.shape, range, names));
   e.run(validateKernel, {
-    bindings: { ids, first_bad: firstBad },
-    uniforms: { tokens: ids.size, V: range, C: 0, seg_len: 0, seg_stride: 0, range, nb: 0, block_len: 0, rows_per_group: 0 },
+    bindings: { ids, guard },
+    uniforms: { tokens: ids.size, V: range, C: 0, seg_len: 0, seg_stride: 0, range, nb: 0, block_len: 0, rows_per_group: 0, guard_slot: slot },
     overrides: { WG },
     workgroups: foldGroups(Math.ceil(ids.size / WG)),
   });
-  const [t] = await firstBad.data();
-  firstBad.dispose();
-  if (t !== 0xffffffff) {
-    const values = await ids.data();
-    throw new OpError(op, `id ${values[t]} at index ${t} of ids ${shapeStr(ids.shape)} is outside [0, ${range})`);
-  }
+  await e.sync();
 }

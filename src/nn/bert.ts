@@ -48,9 +48,15 @@ export class BertEmbeddings extends Module {
   constructor(readonly config: BertConfig, init: InitOptions) {
     super();
     const h = config.hidden_size;
-    this.wordEmbeddings = this.child('word_embeddings', new Embedding(config.vocab_size, h, { ...init, paddingIdx: config.pad_token_id }));
+    const vocabHint = (v: number) =>
+      v >= config.vocab_size ? `The tokenizer's vocabulary is larger than the model's: do they belong together?` : v < 0 ? 'Token ids are never negative.' : undefined;
+    this.wordEmbeddings = this.child('word_embeddings', new Embedding(config.vocab_size, h, {
+      ...init, paddingIdx: config.pad_token_id, names: { input: 'inputIds', rangeName: '(the config\'s vocab_size)', hint: vocabHint },
+    }));
     this.positionEmbeddings = this.child('position_embeddings', new Embedding(config.max_position_embeddings, h, init));
-    this.tokenTypeEmbeddings = this.child('token_type_embeddings', new Embedding(config.type_vocab_size, h, init));
+    this.tokenTypeEmbeddings = this.child('token_type_embeddings', new Embedding(config.type_vocab_size, h, {
+      ...init, names: { input: 'tokenTypeIds', rangeName: '(the config\'s type_vocab_size)' },
+    }));
     this.norm = this.child('LayerNorm', new LayerNorm(h, config.layer_norm_eps));
     this.dropout = this.child('dropout', new Dropout(config.hidden_dropout_prob, init.generator));
   }

@@ -95,7 +95,7 @@ export class BertClassifier extends BertTaskModel {
       if (this.preClassifier) x = relu(this.preClassifier.forward(x));
       const logits = this.classifier.forward(x);
       const out: ClassifierOutput = { logits, ...(hiddenStates ? { hiddenStates } : {}) };
-      if (labels) out.loss = crossEntropy(logits, labels);
+      if (labels) out.loss = crossEntropy(logits, labels, { names: { input: 'labels', classes: `num_labels = ${this.numLabels}` } });
       return out;
     });
   }

@@ -5,6 +5,7 @@ import type { Tensor } from '../gpu/tensor.ts';
 import type { Activation } from '../autograd/matmul.ts';
 import { linear } from '../autograd/matmul.ts';
 import { embedding } from '../autograd/embedding.ts';
+import type { IdNames } from '../kernels/embedding.ts';
 import { layerNorm } from '../autograd/layernorm.ts';
 import { dropout } from '../autograd/dropout.ts';
 import { Module, Parameter } from './module.ts';
@@ -36,9 +37,12 @@ export class Linear extends Module {
 
 export class Embedding extends Module {
   readonly weight: Parameter;
+  private readonly names?: IdNames;
 
-  constructor(readonly count: number, readonly dim: number, { generator, std = 0.02, paddingIdx }: InitOptions & { paddingIdx?: number }) {
+  /** `names` say in errors which input holds a bad id and what its range is called. */
+  constructor(readonly count: number, readonly dim: number, { generator, std = 0.02, paddingIdx, names }: InitOptions & { paddingIdx?: number; names?: IdNames }) {
     super();
+    this.names = names;
     const w = generator.normal(count * dim, std);
     // HF zeroes the padding token's row at initialisation.
     if (paddingIdx !== undefined) w.fill(0, paddingIdx * dim, (paddingIdx + 1) * dim);
@@ -47,7 +51,7 @@ export class Embedding extends Module {
 
   /** ids (...) i32 -> (..., dim) */
   forward(ids: Tensor): Tensor<'f32'> {
-    return embedding(this.weight.value, ids);
+    return embedding(this.weight.value, ids, this.names);
   }
 }
 

@@ -78,7 +78,7 @@ export class BertForMaskedLM extends BertTaskModel {
     }
     return tidy(() => {
       const { sequenceOutput, hiddenStates } = this.bert.forward(inputs, options);
-      const rows = maskPositions ? gatherRows(sequenceOutput, maskPositions) : sequenceOutput;
+      const rows = maskPositions ? gatherRows(sequenceOutput, maskPositions, { input: 'maskPositions' }) : sequenceOutput;
       const logits = this.head.forward(rows);
       const out: MaskedLMOutput = { logits, ...(hiddenStates ? { hiddenStates } : {}) };
       if (labels) {
@@ -86,6 +86,7 @@ export class BertForMaskedLM extends BertTaskModel {
         out.loss = crossEntropy(reshape(logits, [n, this.config.vocab_size]), labels.reshape([n]), {
           weights: labelWeights?.reshape([n]),
           ignoreIndex: -100,
+          names: { input: 'labels', classes: "the config's vocab_size" },
         });
       }
       return out;

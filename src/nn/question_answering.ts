@@ -64,8 +64,11 @@ export class BertForQuestionAnswering extends BertTaskModel {
       const out: QuestionAnsweringOutput = { startLogits: row(0), endLogits: row(1), ...(hiddenStates ? { hiddenStates } : {}) };
       if (startPositions && endPositions) {
         const ignoreIndex = seq;
-        const startLoss = crossEntropy(out.startLogits, startPositions, { ignoreIndex });
-        const endLoss = crossEntropy(out.endLogits, endPositions, { ignoreIndex });
+        // A position equal to the sequence length marks a window without the answer (transformers'
+        // ignored index; it clamps larger ones to it silently, here they are an error).
+        const names = (input: string) => ({ input, classes: 'token positions of the sequence' });
+        const startLoss = crossEntropy(out.startLogits, startPositions, { ignoreIndex, names: names('startPositions') });
+        const endLoss = crossEntropy(out.endLogits, endPositions, { ignoreIndex, names: names('endPositions') });
         out.loss = scale(add(startLoss, endLoss), 0.5);
       }
       return out;
