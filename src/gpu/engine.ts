@@ -1,6 +1,6 @@
 // The engine owns the device: pooled buffers, the pipeline cache, and the command batch that
 // kernel launches are recorded into. Launches never wait; a download is the only thing that does.
-import { bytesPerElement, dtypeOfArray, f16BitsToF32, f32ToF16Bits, type DType, type HostArray } from './dtype.ts';
+import { bytesPerElement, dtypeOfArray, isDType, f16BitsToF32, f32ToF16Bits, type DType, type HostArray } from './dtype.ts';
 import { createGpuContext, describeAdapter, type GpuContext } from './device.ts';
 import { GpuError, OpError, ShaderCompileError, shapeStr } from './errors.ts';
 import { Guard, type GuardCheck } from './guard.ts';
@@ -43,6 +43,7 @@ export class Engine {
   private guardReads: PendingGuard[] = [];
   private readPool: BufferPool;
   private liveTensors = 0;
+  private creations: Tensor[][] = [];
 
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -91,6 +92,7 @@ export class Engine {
   /** A tensor with uninitialised contents, from the pool. */
   empty<D extends DType>(shape: Shape, dtype: D): Tensor<D> {
     checkShape('empty', shape);
+    checkDType('empty', dtype);
     const bytes = Math.max(4, Math.ceil((sizeOf(shape) * bytesPerElement[dtype]) / 4) * 4);
     const max = this.device.limits.maxStorageBufferBindingSize;
     if (bytes > max) {
@@ -104,6 +106,12 @@ export class Engine {
   /** Uploads host values. Float32Array/number[] -> f32, Int32Array -> i32, Uint32Array -> u32, Uint16Array -> f16 bits. */
   tensor<D extends DType>(values: HostArray | readonly number[], shape?: Shape, dtype?: D): Tensor<D> {
     const dt = (dtype ?? (ArrayBuffer.isView(values) ? dtypeOfArray(values) : 'f32')) as D;
+    checkDType('tensor', dt);
+    if (!ArrayBuffer.isView(values) && !Array.isArray(values)) {
+      throw new OpError('tensor', `values must be an array of numbers or a typed array, got ${describe(values)}`);
+    }
+    if (dt === 'i32' || dt === 'u32') checkIntegers(dt, values);
+    else if (!ArrayBuffer.isView(values)) checkNumbers(values);
     const host = ArrayBuffer.isView(values) ? values : hostArrayFor(dt, values);
     const shp = shape ?? [host.length];
     if (sizeOf(shp) !== host.length) {
@@ -116,6 +124,7 @@ export class Engine {
 
   /** Overwrites a tensor's contents from the host. */
   write(t: Tensor, host: HostArray): void {
+    this.checkOwn('write', t);
     if (host.length !== t.size) throw new OpError('write', `${host.length} values for ${t} of ${t.size} elements`);
     const bytes = encodeHost(host, t.dtype);
     // A pending dispatch may still read this pooled buffer's old contents: submit it first,
@@ -126,6 +135,7 @@ export class Engine {
 
   /** Downloads a tensor; waits for every launch recorded before it. */
   async read(t: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
+    this.checkOwn('read', t);
     this.checkAlive('read');
     const bytes = t.storage.bytes;
     const staging = this.readPool.acquire(bytes);
@@ -151,7 +161,25 @@ export class Engine {
   adopt<T extends Tensor>(t: T): T {
     this.liveTensors++;
     this.scopes.track(t);
+    for (const log of this.creations) log.push(t);
     return t;
+  }
+
+  /**
+   * Runs `build`; if it throws, disposes every tensor it created, kept ones (parameters) included,
+   * so a model that fails half-way through construction or loading leaves nothing allocated.
+   */
+  allOrNothing<T>(build: () => T): T {
+    const log: Tensor[] = [];
+    this.creations.push(log);
+    try {
+      return build();
+    } catch (e) {
+      for (const t of log) t.dispose();
+      throw e;
+    } finally {
+      this.creations.splice(this.creations.indexOf(log), 1);
+    }
   }
 
   /** Called by Tensor.dispose(). */
@@ -183,6 +211,7 @@ export class Engine {
       const value = launch.bindings[b.name];
       if (!value) throw new OpError(kernel.label, `binding '${b.name}' was not given (kernel bindings: ${layout.bindings.map((x) => x.name).join(', ')})`);
       given.delete(b.name);
+      if (value instanceof Tensor) this.checkOwn(kernel.label, value);
       const buffer = value instanceof Tensor ? value.buffer : value;
       const size = value instanceof Tensor ? value.storage.bytes : buffer.size;
       const names = boundAs.get(buffer) ?? [];
@@ -446,6 +475,13 @@ export class Engine {
     if (this.lostInfo) throw new GpuError(`GPU device was lost${this.lostSuffix()}`);
   }
 
+  /** A tensor of an earlier device (before shutdown() or a new init()) cannot be used on this one. */
+  private checkOwn(what: string, t: Tensor): void {
+    if (t.engine !== this) {
+      throw new OpError(what, `${t} belongs to a GPU device that was shut down (shutdown() or a later init()); tensors do not move between devices: create it again after init()`);
+    }
+  }
+
   private checkAlive(what: string): void {
     if (this.lostInfo || this.destroyed) {
       throw new GpuError(`${what}: GPU device was lost${this.lostSuffix()}. Call init() again for a new device.`);
@@ -472,6 +508,34 @@ function describeKernels(message: string, kernels: string[]): string {
   if (named.length) return `kernel '${named[0]}'`;
   const unique = [...new Set(kernels)];
   return unique.length === 1 ? `kernel '${unique[0]}'` : `a batch of kernels (${unique.join(', ')})`;
+}
+
+function checkDType(op: string, dtype: unknown): void {
+  if (!isDType(dtype)) throw new OpError(op, `unknown dtype ${describe(dtype)}: use 'f32', 'f16', 'i32' or 'u32'`);
+}
+
+/** i32/u32 tensors hold integers in range: 1.5, NaN or 2**40 is an error, never a silent truncation. */
+function checkIntegers(dtype: 'i32' | 'u32', values: ArrayLike<number>): void {
+  if (values instanceof Int32Array || values instanceof Uint32Array) return;
+  const [lo, hi] = dtype === 'i32' ? [-(2 ** 31), 2 ** 31 - 1] : [0, 2 ** 32 - 1];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+      throw new OpError('tensor', `value ${describe(v)} at index ${i} cannot be stored in an ${dtype} tensor (integers in [${lo}, ${hi}])`);
+    }
+  }
+}
+
+function checkNumbers(values: readonly unknown[]): void {
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== 'number') throw new OpError('tensor', `value ${describe(values[i])} at index ${i} is not a number`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return (v as object).constructor?.name ?? typeof v;
 }
 
 function hostArrayFor(dtype: DType, values: readonly number[]): HostArray {

@@ -4,10 +4,11 @@
 // downloads. Loading validates every tensor before any is uploaded: a load either completes or
 // leaves the model untouched. No Node APIs here (see checkpoint.node.ts for directories).
 import type { Module, Parameter } from '../nn/module.ts';
+import { engine } from '../gpu/runtime.ts';
 import { parseConfig, type BertConfig } from '../nn/config.ts';
 import { BertClassifier } from '../nn/classifier.ts';
 import { BertForMaskedLM } from '../nn/masked_lm.ts';
-import { BertModel, type BertArchitecture, type BertPretrained, type ModelOptions } from '../nn/pretrained.ts';
+import { BertModel, CUSTOM_CLASSIFIER, type BertArchitecture, type BertPretrained, type ModelOptions } from '../nn/pretrained.ts';
 import { BertForQuestionAnswering } from '../nn/question_answering.ts';
 import { readSafetensors, toFloat32, writeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors.ts';
 
@@ -70,8 +71,33 @@ export interface LoadPlan {
   report: LoadReport;
 }
 
+export interface PlanOptions {
+  /**
+   * Load even when the checkpoint lacks backbone weights that the config describes (a config with
+   * more layers than the weights, say): they keep their fresh initialisation, listed in a warning.
+   * Without it that is an error. A missing head (a classifier on an MLM checkpoint) is always fine.
+   */
+  allowMissingWeights?: boolean;
+}
+
+// Backbone parameters: embeddings and encoder layers (the pooler is as optional as a head).
+const BACKBONE = /^(bert\.)?(embeddings|encoder)\./;
+
+/** Missing parameter names, with encoder layers collapsed: `encoder.layer.{2,3}.* (32 tensors)`. */
+function describeMissing(names: string[]): string {
+  const layers = new Map<string, Set<number>>();
+  const rest: string[] = [];
+  for (const n of names) {
+    const m = /^(.*encoder\.layer)\.(\d+)\./.exec(n);
+    if (m) (layers.get(m[1]) ?? layers.set(m[1], new Set()).get(m[1])!).add(Number(m[2]));
+    else rest.push(n);
+  }
+  const parts = [...layers].map(([prefix, ids]) => `every tensor of ${prefix}.{${[...ids].sort((a, b) => a - b).join(',')}}`);
+  return [...parts, ...(rest.length ? [summarise(rest)] : [])].join('; ');
+}
+
 /** Validates a checkpoint against a model without changing it. Throws CheckpointError naming the tensor. */
-export function planLoad(model: BertPretrained, file: SafetensorsFile): LoadPlan {
+export function planLoad(model: BertPretrained, file: SafetensorsFile, options: PlanOptions = {}): LoadPlan {
   const params = new Map(model.namedParameters());
   const aligned = alignNames([...file.tensors.keys()], model.basePrefix);
   const targets = new Set(aligned.values());
@@ -111,7 +137,13 @@ export function planLoad(model: BertPretrained, file: SafetensorsFile): LoadPlan
     report.loaded.push(name);
   }
   if (!assignments.length) throw new CheckpointError(`no tensor of the checkpoint matches a parameter of ${model.architecture} (checkpoint tensors: ${[...file.tensors.keys()].slice(0, 5).join(', ')}...)`);
-  if (report.missing.length) report.notes.push(`${report.missing.length} parameters are not in the checkpoint and keep their fresh initialisation (train them before use): ${summarise(report.missing)}`);
+  const missingBackbone = report.missing.filter((n) => BACKBONE.test(n));
+  if (missingBackbone.length && !options.allowMissingWeights) {
+    throw new CheckpointError(
+      `the checkpoint lacks ${missingBackbone.length} backbone parameters that the config (${describeConfig(model.config)}) describes: ${describeMissing(missingBackbone)}. `
+      + 'Check that config.json belongs to these weights, or pass { allowMissingWeights: true } to load anyway with them initialised fresh.');
+  }
+  if (report.missing.length) report.notes.push(`${report.missing.length} parameters are not in the checkpoint and keep their fresh initialisation (train them before use): ${describeMissing(report.missing)}`);
   if (report.unexpected.length) report.notes.push(`${report.unexpected.length} checkpoint tensors have no place in ${model.architecture} and were ignored: ${summarise(report.unexpected)}`);
   return { assignments, report };
 }
@@ -130,16 +162,16 @@ export function applyLoad(plan: LoadPlan): void {
 }
 
 /** Validates then loads safetensors bytes into an existing model (all or nothing). */
-export function loadWeights(model: BertPretrained, weights: Uint8Array | SafetensorsFile, label = 'model.safetensors'): LoadReport {
+export function loadWeights(model: BertPretrained, weights: Uint8Array | SafetensorsFile, label = 'model.safetensors', options: PlanOptions = {}): LoadReport {
   const file = weights instanceof Uint8Array ? readSafetensors(weights, label) : weights;
-  const plan = planLoad(model, file);
+  const plan = planLoad(model, file, options);
   applyLoad(plan);
   return plan.report;
 }
 
 // ------------------------------------------------------------------ models from config.json
 
-export interface LoadOptions extends ModelOptions {
+export interface LoadOptions extends ModelOptions, PlanOptions {
   /** Build this architecture instead of config.json's first `architectures` entry (e.g. a classifier on an MLM checkpoint). */
   architecture?: BertArchitecture;
   /** For BertForSequenceClassification: number of labels when the config has no id2label. */
@@ -154,13 +186,14 @@ export function createModel(config: BertConfig, options: LoadOptions = {}): Bert
     case 'BertForPreTraining':
       return new BertForMaskedLM(config, options);
     case 'BertForSequenceClassification':
+    case CUSTOM_CLASSIFIER:
       return new BertClassifier(config, { ...options, numLabels: options.numLabels });
     case 'BertForQuestionAnswering':
       return new BertForQuestionAnswering(config, options);
     case 'BertModel':
       return new BertModel(config, options);
     default:
-      throw new CheckpointError(`architecture '${requested}' is not supported (BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification, BertForQuestionAnswering)`);
+      throw new CheckpointError(`architecture '${requested}' is not supported (BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification, ${CUSTOM_CLASSIFIER}, BertForQuestionAnswering)`);
   }
 }
 
@@ -168,15 +201,12 @@ export function createModel(config: BertConfig, options: LoadOptions = {}): Bert
 export function modelFromCheckpoint(configJson: string | Record<string, unknown>, weights: Uint8Array | SafetensorsFile, options: LoadOptions = {}): { model: BertPretrained; report: LoadReport } {
   const config = parseConfig(configJson);
   const file = weights instanceof Uint8Array ? readSafetensors(weights) : weights;
-  const model = createModel(config, options);
-  try {
-    const plan = planLoad(model, file);
+  return engine().allOrNothing(() => {
+    const model = createModel(config, options);
+    const plan = planLoad(model, file, options);
     applyLoad(plan);
     return { model, report: plan.report };
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
+  });
 }
 
 // ------------------------------------------------------------------ saving

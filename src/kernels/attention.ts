@@ -116,8 +116,8 @@ function geometry(op: string, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOp
   if (!Number.isInteger(H) || H < 1) throw new OpError(op, `heads must be a positive integer, got ${H}`);
   if (hidden % H !== 0) throw new OpError(op, `hidden size ${hidden} of ${shapeStr(q.shape)} is not divisible by ${H} heads`);
   const D = hidden / H;
-  if (D % 4 !== 0 || D > MAX_HEAD_DIM) {
-    throw new OpError(op, `head dim ${D} (hidden ${hidden} / ${H} heads) must be a multiple of 4 and at most ${MAX_HEAD_DIM}`);
+  if (!fusedHeadDim(D)) {
+    throw new OpError(op, `head dim ${D} (hidden ${hidden} / ${H} heads) must be a multiple of 4 and at most ${MAX_HEAD_DIM} for the fused kernels (autograd's attention() takes any head dim)`);
   }
   if (opts.mask) {
     expectDType(op, opts.mask, 'f32');
@@ -128,6 +128,11 @@ function geometry(op: string, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOp
   const scale = opts.scale ?? 1 / Math.sqrt(D);
   if (!Number.isFinite(scale)) throw new OpError(op, `scale must be a finite number, got ${scale}`);
   return { B, S, H, D, scale };
+}
+
+/** Whether the fused kernels take this head dim; autograd's attention() composes the others. */
+export function fusedHeadDim(D: number): boolean {
+  return Number.isInteger(D) && D > 0 && D % 4 === 0 && D <= MAX_HEAD_DIM;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -125,7 +125,10 @@ export class BertBackbone extends Module {
     if (inputIds.rank !== 2 || inputIds.dtype !== 'i32') {
       throw new OpError('bert', `inputIds must be (batch, seq) i32, got ${inputIds.dtype} ${shapeStr(inputIds.shape)}`);
     }
-    const [, seq] = inputIds.shape;
+    const [batch, seq] = inputIds.shape;
+    if (batch === 0 || seq === 0) {
+      throw new OpError('bert', `inputIds ${shapeStr(inputIds.shape)} is empty: a batch needs at least one sequence of at least one token`);
+    }
     if (seq > this.config.max_position_embeddings) {
       throw new OpError('bert', `sequence length ${seq} exceeds max_position_embeddings (${this.config.max_position_embeddings})`);
     }
@@ -136,6 +139,9 @@ export class BertBackbone extends Module {
     }
     if (tokenTypeIds && tokenTypeIds.dtype !== 'i32') {
       throw new OpError('bert', `tokenTypeIds must be i32, got ${tokenTypeIds.dtype}`);
+    }
+    if (attentionMask && attentionMask.dtype === 'f16') {
+      throw new OpError('bert', 'attentionMask must be i32, u32 or f32 (1 for a real token, 0 for padding), got f16');
     }
   }
 

@@ -12,7 +12,7 @@ import { max } from '../autograd/reduce.ts';
 import type { BertForwardOptions, BertInputs } from './bert.ts';
 import { labelMaps, numLabels as configLabels, type BertConfig } from './config.ts';
 import { Dropout, Linear } from './layers.ts';
-import { BertTaskModel, resolveConfig, type ModelOptions } from './pretrained.ts';
+import { BertTaskModel, CUSTOM_CLASSIFIER, resolveConfig, type BertArchitecture, type ModelOptions } from './pretrained.ts';
 
 export type Pooling = 'cls' | 'max';
 
@@ -64,7 +64,10 @@ function classifierConfig(c: BertConfig, options: ClassifierOptions): BertConfig
 }
 
 export class BertClassifier extends BertTaskModel {
-  readonly architecture = 'BertForSequenceClassification';
+  /** transformers' class for the standard head; this library's own name for max pooling or a hidden layer. */
+  get architecture(): BertArchitecture {
+    return this.pooling === 'cls' && !this.preClassifier ? 'BertForSequenceClassification' : CUSTOM_CLASSIFIER;
+  }
   readonly numLabels: number;
   readonly pooling: Pooling;
   readonly dropout: Dropout;

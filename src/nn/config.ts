@@ -122,16 +122,57 @@ export function parseConfig(json: string | Record<string, unknown>): BertConfig 
   // HF drops fields equal to their defaults when saving; missing means default.
   const config = { ...BERT_DEFAULTS, ...raw, model_type: 'bert' } as BertConfig;
   if (config.classifier_dropout === undefined) config.classifier_dropout = null;
+  // A lone class name is read as the one-element list it stands for.
+  if (typeof config.architectures === 'string') config.architectures = [config.architectures];
+  readNumLabels(config);
   return validateConfig(config);
 }
+
+/** num_labels without id2label means LABEL_0..LABEL_{n-1}, as transformers' PretrainedConfig reads it. */
+function readNumLabels(c: BertConfig): void {
+  const n = c.num_labels;
+  if (n === undefined) return;
+  if (!Number.isInteger(n) || (n as number) < 1) throw new Error(`BERT config: num_labels must be a positive integer, got ${JSON.stringify(n)}`);
+  if (c.id2label === undefined) {
+    Object.assign(c, labelMaps(n as number));
+  } else if (c.id2label && typeof c.id2label === 'object' && Object.keys(c.id2label).length !== n) {
+    throw new Error(`BERT config: num_labels is ${n} but id2label names ${Object.keys(c.id2label).length} labels; make them agree (or drop num_labels)`);
+  }
+  delete c.num_labels; // the maps say it; saving writes them, as transformers does
+}
+
+// Weight matrices past this many elements (1 GiB as f32) are beyond every WebGPU adapter's
+// binding limits and a sign of a wrong config value (max_position_embeddings: 1e9).
+const MAX_TABLE = 2 ** 28;
 
 const POSITIVE_INTS = ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'max_position_embeddings', 'type_vocab_size'] as const;
 const PROBABILITIES = ['hidden_dropout_prob', 'attention_probs_dropout_prob'] as const;
 
 export function validateConfig(c: BertConfig): BertConfig {
   const bad = (field: string, why: string) => new Error(`BERT config: ${field} ${why}`);
+  const got = (v: unknown) => (typeof v === 'string' ? `the string ${JSON.stringify(v)}` : JSON.stringify(v));
   for (const f of POSITIVE_INTS) {
-    if (!Number.isInteger(c[f]) || c[f] < 1) throw bad(f, `must be a positive integer, got ${JSON.stringify(c[f])}`);
+    if (!Number.isInteger(c[f]) || c[f] < 1) throw bad(f, `must be a positive integer, got ${got(c[f])}`);
+  }
+  for (const [f, rows] of [['vocab_size', c.vocab_size], ['max_position_embeddings', c.max_position_embeddings], ['intermediate_size', c.intermediate_size]] as const) {
+    if (rows * c.hidden_size > MAX_TABLE) {
+      throw bad(f, `${rows} makes a ${rows} x ${c.hidden_size} weight matrix (${((rows * c.hidden_size * 4) / 2 ** 30).toFixed(1)} GiB as f32), beyond any GPU buffer binding: is the value right?`);
+    }
+  }
+  for (const f of ['layer_norm_eps', 'initializer_range'] as const) {
+    if (typeof c[f] !== 'number') throw bad(f, `must be a number, got ${got(c[f])}`);
+  }
+  if (typeof c.hidden_act !== 'string') throw bad('hidden_act', `must be a string such as "gelu", got ${got(c.hidden_act)}`);
+  if (c.architectures !== undefined && !(Array.isArray(c.architectures) && c.architectures.every((a) => typeof a === 'string'))) {
+    throw bad('architectures', `must be a list of class names such as ["BertForMaskedLM"], got ${got(c.architectures)}`);
+  }
+  if (c.id2label !== undefined) {
+    const ok = c.id2label && typeof c.id2label === 'object' && !Array.isArray(c.id2label)
+      && Object.entries(c.id2label).every(([k, v]) => /^\d+$/.test(k) && typeof v === 'string');
+    const n = ok ? Object.keys(c.id2label!).length : 0;
+    if (!ok || !Array.from({ length: n }, (_, i) => String(i)).every((k) => k in c.id2label!)) {
+      throw bad('id2label', `must map "0", "1", ... (every id up to the label count) to class names, got ${got(c.id2label)}`);
+    }
   }
   for (const f of PROBABILITIES) {
     if (typeof c[f] !== 'number' || !(c[f] >= 0 && c[f] < 1)) throw bad(f, `must be in [0, 1), got ${JSON.stringify(c[f])}`);
@@ -151,7 +192,7 @@ export function validateConfig(c: BertConfig): BertConfig {
   if (!(c.layer_norm_eps > 0)) throw bad('layer_norm_eps', `must be positive, got ${c.layer_norm_eps}`);
   if (!(c.initializer_range >= 0)) throw bad('initializer_range', `must be >= 0, got ${c.initializer_range}`);
   if (!Number.isInteger(c.pad_token_id) || c.pad_token_id < 0 || c.pad_token_id >= c.vocab_size) {
-    throw bad('pad_token_id', `must be a token id in [0, ${c.vocab_size}), got ${c.pad_token_id}`);
+    throw bad('pad_token_id', `must be a token id in [0, ${c.vocab_size}), got ${got(c.pad_token_id)}`);
   }
   return c;
 }

@@ -6,7 +6,14 @@ import type { InitOptions } from './layers.ts';
 import { Module } from './module.ts';
 import { Generator } from './random.ts';
 
-export type BertArchitecture = 'BertModel' | 'BertForMaskedLM' | 'BertForSequenceClassification' | 'BertForQuestionAnswering';
+/**
+ * config.json's architecture names. `WebGpuBertForSequenceClassification` is this library's
+ * classifier with a head transformers has no class for (max pooling, a hidden dense + ReLU layer):
+ * saving it as BertForSequenceClassification would let transformers load it as a different model.
+ */
+export type BertArchitecture = 'BertModel' | 'BertForMaskedLM' | 'BertForSequenceClassification' | 'WebGpuBertForSequenceClassification' | 'BertForQuestionAnswering';
+
+export const CUSTOM_CLASSIFIER = 'WebGpuBertForSequenceClassification';
 
 export interface ModelOptions {
   /** Seed of the generator that initialises the weights and draws dropout seeds. Default 0. */

@@ -88,7 +88,7 @@ export class FeatureExtraction extends Pipeline<BertPretrained> {
     const { batchSize: B, sequenceLength: S } = batch;
     const H = this.model.config.hidden_size;
     const { seq, pooledOut, hidden } = noGrad(() => tidy(() => {
-      const o = backbone.forward(bertInputs(batch), { outputHiddenStates: withHidden });
+      const o = backbone.forward(bertInputs(batch, this.model.config), { outputHiddenStates: withHidden });
       return { seq: o.sequenceOutput, pooledOut: o.pooledOutput, hidden: o.hiddenStates ?? [] };
     }));
     // With hidden states the last one is the sequence output itself: download each tensor once.

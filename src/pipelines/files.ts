@@ -11,7 +11,7 @@
 // file atomically (save.node.ts).
 import { WordPieceTokenizer } from '../data/wordpiece-tokenizer.ts';
 import { checkpointFiles, configText, modelFromCheckpoint, type LoadOptions } from '../io/checkpoint.ts';
-import type { BertPretrained } from '../nn/pretrained.ts';
+import { CUSTOM_CLASSIFIER, type BertPretrained } from '../nn/pretrained.ts';
 
 export type PipelineTask = 'text-classification' | 'fill-mask' | 'feature-extraction' | 'question-answering';
 
@@ -145,7 +145,7 @@ export function settingsFromFiles(files: PipelineFiles, expected?: PipelineTask)
     settings = rest as PipelineSettings;
   } else {
     const arch = Array.isArray(config.architectures) ? String(config.architectures[0]) : 'BertModel';
-    const task: PipelineTask = arch === 'BertForSequenceClassification' ? 'text-classification'
+    const task: PipelineTask = arch === 'BertForSequenceClassification' || arch === CUSTOM_CLASSIFIER ? 'text-classification'
       : arch === 'BertForMaskedLM' || arch === 'BertForPreTraining' ? 'fill-mask'
       : arch === 'BertForQuestionAnswering' ? 'question-answering' : 'feature-extraction';
     const tc = parseJson(files, TOKENIZER_CONFIG_FILE) ?? {};

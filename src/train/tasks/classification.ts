@@ -152,7 +152,7 @@ export function classification(options: ClassificationTaskOptions = {}): Classif
 
     forward(model: BertClassifier, batch: ClassificationBatch): TaskOutput {
       if (!batch.labels) throw new Error(`${NAME} task: training and evaluation need labels on every example`);
-      const inputs = bertInputs(batch.inputs);
+      const inputs = bertInputs(batch.inputs, model.config);
       const labels = engine().tensor(batch.labels, [batch.labels.length], 'i32');
       if (model.numLabels === 1) {
         const { logits } = model.forward(inputs);
@@ -164,7 +164,7 @@ export function classification(options: ClassificationTaskOptions = {}): Classif
     },
 
     async predict(model: BertClassifier, batch: ClassificationBatch): Promise<ClassificationPrediction[]> {
-      const logits: Tensor = noGrad(() => tidy(() => model.forward(bertInputs(batch.inputs)).logits));
+      const logits: Tensor = noGrad(() => tidy(() => model.forward(bertInputs(batch.inputs, model.config)).logits));
       const values = (await logits.data()) as Float32Array;
       logits.dispose();
       const n = model.numLabels;

@@ -145,7 +145,7 @@ export function maskedLM(options: MaskedLMTaskOptions = {}): MaskedLMTask {
     },
 
     forward(model: BertForMaskedLM, batch: MaskedLMTrainBatch): TaskOutput {
-      const inputs = maskedLMInputs(batch.inputs, batch.masks);
+      const inputs = maskedLMInputs(batch.inputs, batch.masks, model.config);
       const { logits, loss } = model.forward(inputs);
       const n = inputs.labels!.size;
       return {
@@ -176,7 +176,7 @@ export async function predictMasks(model: BertForMaskedLM, inputs: HostBatch, ma
   if (P === 0) return positions.map(() => ({ positions: [], candidates: [] }));
   const flat = new Int32Array(B * P); // rows with fewer masks repeat position 0 ([CLS]); ignored below
   positions.forEach((at, b) => at.forEach((s, j) => (flat[b * P + j] = s)));
-  const logits = noGrad(() => tidy(() => model.forward({ ...bertInputs(inputs), maskPositions: engine().tensor(flat, [B, P], 'i32') }).logits));
+  const logits = noGrad(() => tidy(() => model.forward({ ...bertInputs(inputs, model.config), maskPositions: engine().tensor(flat, [B, P], 'i32') }).logits));
   const values = (await logits.data()) as Float32Array;
   logits.dispose();
   const V = model.config.vocab_size;

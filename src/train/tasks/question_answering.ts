@@ -208,7 +208,7 @@ export function questionAnswering(options: QuestionAnsweringTaskOptions = {}): Q
       const rows = batch.inputs.batchSize;
       const startPositions = engine().tensor(batch.startPositions, [rows], 'i32');
       const endPositions = engine().tensor(batch.endPositions, [rows], 'i32');
-      const out = model.forward({ ...bertInputs(batch.inputs), startPositions, endPositions });
+      const out = model.forward({ ...bertInputs(batch.inputs, model.config), startPositions, endPositions });
       const ignoreIndex = batch.inputs.sequenceLength;
       return {
         loss: out.loss!,
@@ -221,7 +221,7 @@ export function questionAnswering(options: QuestionAnsweringTaskOptions = {}): Q
 
     async predict(model: BertForQuestionAnswering, batch: QuestionAnsweringBatch): Promise<QuestionAnsweringPrediction[]> {
       const out = noGrad(() => tidy(() => {
-        const o = model.forward(bertInputs(batch.inputs));
+        const o = model.forward(bertInputs(batch.inputs, model.config));
         return [o.startLogits, o.endLogits];
       }));
       const [start, end] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
