@@ -1,6 +1,6 @@
 // Keras' text_dataset_from_directory for the aclImdb layout: one subfolder per class, .txt files
 // inside (searched recursively). Files are listed up front and read only when iterated.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Dataset } from './dataset.ts';
@@ -46,7 +46,8 @@ export function textDatasetFromDirectory(dir: string, options: TextDirectoryOpti
   const extensions = options.extensions ?? ['.txt'];
   let entries: Array<{ file: string; label: number }> = [];
   classNames.forEach((name, label) => {
-    const files = listFiles(join(dir, name), extensions, summary, dir).sort();
+    // The root counts as read: a link back to it from inside a class folder is a cycle.
+    const files = listFiles(join(dir, name), extensions, summary, dir, new Set([realpathSync(dir)])).sort();
     summary.filesPerClass[name] = files.length;
     for (const file of files) entries.push({ file: relative(dir, file), label });
   });
@@ -82,6 +83,10 @@ export function textDatasetFromDirectory(dir: string, options: TextDirectoryOpti
     return make(entries, 0);
   }
   const nVal = Math.floor(split * entries.length);
+  if (nVal === 0 || nVal === entries.length) {
+    const side = nVal === 0 ? 'validation' : 'training';
+    throw new Error(`${dir}: validationSplit ${split} of ${entries.length} files leaves the ${side} subset empty (${entries.length - nVal} training, ${nVal} validation); use more files or another split`);
+  }
   const cut = entries.length - nVal;
   const training = make(entries.slice(0, cut), 0);
   const validation = make(entries.slice(cut), cut);
@@ -93,10 +98,29 @@ export function textDatasetFromDirectory(dir: string, options: TextDirectoryOpti
   return options.subset === 'training' ? training : validation;
 }
 
+/**
+ * What a directory entry is, following symlinks: a link to a folder or file counts as one. A link
+ * that is dangling or loops is reported in the summary with its path and reason, and skipped.
+ */
+function kindOf(d: Dirent, path: string, summary: LoadSummary, root: string): 'dir' | 'file' | null {
+  if (d.isDirectory()) return 'dir';
+  if (d.isFile()) return 'file';
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'a symlink to nothing (dangling)' : code === 'ELOOP' ? 'a symlink loop' : `unreadable (${code ?? (e as Error).message})`;
+    summary.skipped.push({ path: relative(root, path), reason });
+    return null;
+  }
+  return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : null;
+}
+
 function findClasses(dir: string, options: TextDirectoryOptions, summary: LoadSummary): string[] {
   let names: string[];
   try {
-    names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    names = readdirSync(dir, { withFileTypes: true }).filter((d) => kindOf(d, join(dir, d.name), summary, dir) === 'dir').map((d) => d.name);
   } catch (e) {
     throw new Error(`${dir}: cannot read the directory (${(e as Error).message}); expected a folder with one subfolder per class`);
   }
@@ -115,14 +139,24 @@ function findClasses(dir: string, options: TextDirectoryOptions, summary: LoadSu
   return classes;
 }
 
-function listFiles(folder: string, extensions: readonly string[], summary: LoadSummary, root: string): string[] {
+/** Text files under `folder`, recursively, following symlinks; a folder reached twice (a link to an ancestor) is read once. */
+function listFiles(folder: string, extensions: readonly string[], summary: LoadSummary, root: string, seen = new Set<string>()): string[] {
+  const real = realpathSync(folder);
+  if (seen.has(real)) {
+    summary.skipped.push({ path: relative(root, folder), reason: 'a folder already read (a symlink cycle)' });
+    return [];
+  }
+  seen.add(real);
   const out: string[] = [];
   for (const d of readdirSync(folder, { withFileTypes: true })) {
     const path = join(folder, d.name);
-    if (d.isDirectory()) out.push(...listFiles(path, extensions, summary, root));
-    else if (!extensions.some((ext) => d.name.endsWith(ext))) summary.skipped.push({ path: relative(root, path), reason: 'not a text file' });
-    else if (d.isFile() || statSync(path).isFile()) out.push(path);
-    else summary.skipped.push({ path: relative(root, path), reason: 'not a regular file' });
+    const kind = kindOf(d, path, summary, root);
+    if (kind === 'dir') out.push(...listFiles(path, extensions, summary, root, seen));
+    else if (kind === null) {
+      if (d.isSymbolicLink()) continue; // reported by kindOf
+      summary.skipped.push({ path: relative(root, path), reason: 'not a regular file' });
+    } else if (!extensions.some((ext) => d.name.endsWith(ext))) summary.skipped.push({ path: relative(root, path), reason: 'not a text file' });
+    else out.push(path);
   }
   return out;
 }

@@ -5,5 +5,5 @@ import { WordPieceTokenizer, type WordPieceTokenizerOptions } from './wordpiece-
 /** `path` ending in .json is read as HF tokenizer.json (options ignored); anything else as vocab.txt. */
 export function loadWordPieceTokenizer(path: string, options: WordPieceTokenizerOptions = {}): WordPieceTokenizer {
   const text = readFileSync(path, 'utf8');
-  return path.endsWith('.json') ? WordPieceTokenizer.fromTokenizerJson(text) : WordPieceTokenizer.fromVocab(text, options);
+  return path.endsWith('.json') ? WordPieceTokenizer.fromTokenizerJson(text, path) : WordPieceTokenizer.fromVocab(text, options);
 }

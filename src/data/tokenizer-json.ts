@@ -3,6 +3,7 @@
 import type { AddedToken } from './added-tokens.ts';
 import { Vocabulary } from './vocabulary.ts';
 import { WordPieceTokenizer } from './wordpiece-tokenizer.ts';
+import { parseJsonFile } from '../util/json.ts';
 
 interface JsonAddedToken {
   id: number;
@@ -23,18 +24,19 @@ interface TokenizerJson {
   model?: { type: string; unk_token?: string; continuing_subword_prefix?: string; max_input_chars_per_word?: number; vocab?: Record<string, number> };
 }
 
-export function tokenizerFromJson(json: string | object): WordPieceTokenizer {
-  const spec = (typeof json === 'string' ? JSON.parse(json) : json) as TokenizerJson;
+export function tokenizerFromJson(json: string | object, file = 'tokenizer.json'): WordPieceTokenizer {
+  const spec = (typeof json === 'string' ? parseJsonFile(json, file) : json) as TokenizerJson;
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw new Error(`${file}: expected a JSON object, got ${Array.isArray(spec) ? 'an array' : JSON.stringify(spec)}`);
   const model = spec.model;
   if (!model || model.type !== 'WordPiece' || !model.vocab) {
-    throw new Error(`tokenizer.json: expected a WordPiece model with a vocab, got ${model ? JSON.stringify(model.type) : 'no model'}`);
+    throw new Error(`${file}: expected a WordPiece model with a vocab, got ${model ? JSON.stringify(model.type) : 'no model'}`);
   }
   const n = spec.normalizer;
-  if (n && n.type !== 'BertNormalizer') throw new Error(`tokenizer.json: normalizer ${n.type} is not supported (only BertNormalizer)`);
+  if (n && n.type !== 'BertNormalizer') throw new Error(`${file}: normalizer ${n.type} is not supported (only BertNormalizer)`);
   const pre = spec.pre_tokenizer;
-  if (!pre || pre.type !== 'BertPreTokenizer') throw new Error(`tokenizer.json: pre_tokenizer ${pre?.type ?? 'null'} is not supported (only BertPreTokenizer)`);
+  if (!pre || pre.type !== 'BertPreTokenizer') throw new Error(`${file}: pre_tokenizer ${pre?.type ?? 'null'} is not supported (only BertPreTokenizer)`);
   const d = spec.decoder;
-  if (d && d.type !== 'WordPiece') throw new Error(`tokenizer.json: decoder ${d.type} is not supported (only WordPiece)`);
+  if (d && d.type !== 'WordPiece') throw new Error(`${file}: decoder ${d.type} is not supported (only WordPiece)`);
   const addedTokens: AddedToken[] = (spec.added_tokens ?? []).map((t) => ({
     content: t.content,
     id: t.id,

@@ -13,9 +13,14 @@ export class Vocabulary {
     tokens.forEach((t, id) => this.idOf.set(t, id));
   }
 
-  /** Parses vocab.txt text: lines split on \n, a trailing \r and trailing whitespace dropped (HF `trim_end`). */
+  /**
+   * Parses vocab.txt text: lines split on \n, a trailing \r and trailing whitespace dropped (HF
+   * `trim_end`), so CRLF files read as transformers reads them. A leading UTF-8 byte-order mark
+   * (Windows editors) is dropped: transformers keeps it as part of the first token, which then
+   * matches nothing; the ids are the same either way.
+   */
   static fromText(text: string): Vocabulary {
-    const lines = text.split('\n');
+    const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
     if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     return new Vocabulary(lines.map(trimEndWhitespace));
   }

@@ -91,8 +91,8 @@ export class WordPieceTokenizer {
   }
 
   /** From a Hugging Face tokenizer.json (text or parsed object) with a WordPiece model. */
-  static fromTokenizerJson(json: string | object): WordPieceTokenizer {
-    return tokenizerFromJson(json);
+  static fromTokenizerJson(json: string | object, file = 'tokenizer.json'): WordPieceTokenizer {
+    return tokenizerFromJson(json, file);
   }
 
   /** A tokenizer.json object that HF `tokenizers` loads to the same behaviour. */

@@ -114,6 +114,7 @@ export class Engine {
     else if (!ArrayBuffer.isView(values)) checkNumbers(values);
     const host = ArrayBuffer.isView(values) ? values : hostArrayFor(dt, values);
     const shp = shape ?? [host.length];
+    checkShape('tensor', shp);
     if (sizeOf(shp) !== host.length) {
       throw new OpError('tensor', `${host.length} values do not fill shape ${shapeStr(shp)} (${sizeOf(shp)} elements)`);
     }
@@ -483,6 +484,9 @@ export class Engine {
   }
 
   private checkAlive(what: string): void {
+    if (this.destroyed) {
+      throw new OpError(what, 'this tensor belongs to a GPU device that was shut down (shutdown() or a later init()); tensors do not move between devices: create it again after init()');
+    }
     if (this.lostInfo || this.destroyed) {
       throw new GpuError(`${what}: GPU device was lost${this.lostSuffix()}. Call init() again for a new device.`);
     }

@@ -1,5 +1,6 @@
 // BERT configuration with Hugging Face config.json field names, so a config reads from and
 // writes to config.json unchanged; presets for the published BERT sizes.
+import { parseJsonFile } from '../util/json.ts';
 
 export type HiddenAct = 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'relu';
 
@@ -97,6 +98,7 @@ export function numLabels(config: BertConfig): number | undefined {
 /** id2label / label2id for n labels, named LABEL_i unless names are given (HF's convention). */
 export function labelMaps(n: number, names?: readonly string[]): Pick<BertConfig, 'id2label' | 'label2id'> {
   if (names && names.length !== n) throw new Error(`labelMaps: ${names.length} names for ${n} labels`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LABELS) throw new Error(`labelMaps: the number of labels must be an integer in [1, ${MAX_LABELS}], got ${n}`);
   const id2label: Record<string, string> = {};
   const label2id: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
@@ -109,12 +111,7 @@ export function labelMaps(n: number, names?: readonly string[]): Pick<BertConfig
 
 /** Parses config.json text or object: HF defaults for missing fields, clear errors for bad ones. */
 export function parseConfig(json: string | Record<string, unknown>): BertConfig {
-  let raw: Record<string, unknown>;
-  try {
-    raw = typeof json === 'string' ? JSON.parse(json) : json;
-  } catch (e) {
-    throw new Error(`config.json is not valid JSON: ${(e as Error).message}`);
-  }
+  const raw = (typeof json === 'string' ? parseJsonFile(json, 'config.json') : json) as Record<string, unknown>;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('config.json must hold a JSON object');
   if (raw.model_type !== undefined && raw.model_type !== 'bert') {
     throw new Error(`config.json: model_type '${String(raw.model_type)}' is not supported (only 'bert')`);
@@ -128,11 +125,14 @@ export function parseConfig(json: string | Record<string, unknown>): BertConfig 
   return validateConfig(config);
 }
 
+const MAX_LABELS = 1_000_000;
+
 /** num_labels without id2label means LABEL_0..LABEL_{n-1}, as transformers' PretrainedConfig reads it. */
 function readNumLabels(c: BertConfig): void {
   const n = c.num_labels;
   if (n === undefined) return;
   if (!Number.isInteger(n) || (n as number) < 1) throw new Error(`BERT config: num_labels must be a positive integer, got ${JSON.stringify(n)}`);
+  if ((n as number) > MAX_LABELS) throw new Error(`BERT config: num_labels ${n} is more than ${MAX_LABELS} classes: is the value right?`);
   if (c.id2label === undefined) {
     Object.assign(c, labelMaps(n as number));
   } else if (c.id2label && typeof c.id2label === 'object' && Object.keys(c.id2label).length !== n) {
