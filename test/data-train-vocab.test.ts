@@ -12,7 +12,7 @@ describe('trainWordPieceVocab', () => {
     texts = (await loadBrown().examples.take(120).toArray()).map((e) => e.text);
   });
 
-  it('is deterministic and puts reserved tokens first, then the alphabet in both forms', async () => {
+  it('is deterministic and puts reserved tokens first, then the alphabet and its ## forms', async () => {
     const a = await trainWordPieceVocab(texts, { vocabSize: 3000, reservedTokens: RESERVED });
     const b = await trainWordPieceVocab(
       (async function* () {
@@ -57,14 +57,11 @@ describe('trainWordPieceVocab', () => {
     expect(checked).toBeGreaterThan(5000);
   });
 
-  it('honours minFrequency and a small vocabSize by limiting the alphabet', () => {
+  it('honours minFrequency', () => {
     const counts = new Map([['aaab', 5], ['ab', 1], ['xyz', 1]]);
     const few = learnFromWordCounts(counts, { vocabSize: 100, minFrequency: 2 });
     // Only pairs seen at least twice merge: 'aa' / '##aa'... but nothing from 'xyz'.
     expect(few.some((t) => t.includes('xy') || t.includes('yz'))).toBe(false);
     expect(few).toContain('aa');
-    const tiny = learnFromWordCounts(counts, { vocabSize: 7, reservedTokens: ['[UNK]'] });
-    expect(tiny).toHaveLength(7);
-    expect(tiny.slice(0, 7)).toEqual(['[UNK]', 'a', 'b', 'x', '##a', '##b', '##x']);
   });
 });

@@ -8,7 +8,7 @@ export { WordPieceModel, type WordPieceOptions } from './wordpiece-model.ts';
 export { decodeWordPieces } from './wordpiece-decoder.ts';
 export type { AddedToken } from './added-tokens.ts';
 export { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.ts';
-export { trainWordPieceVocab, countWords, learnFromWordCounts, type TrainWordPieceOptions } from './train-wordpiece.ts';
+export { trainWordPieceVocab, countWords, learnFromWordCounts, WORDPIECE_TRAINER_DEFAULTS, type TrainWordPieceOptions } from './train-wordpiece.ts';
 export { WordVectorizer, TF_STRIP_PUNCTUATION, type WordVectorizerOptions, type AdaptOptions } from './word-vectorizer.ts';
 export { MultiSegmentPacker, type MultiSegmentPackerOptions, type PackedSegments } from './multi-segment-packer.ts';
 export { StartEndPacker, type StartEndPackerOptions, type PackedSequence } from './start-end-packer.ts';
