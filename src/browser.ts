@@ -4,8 +4,14 @@ import shaders from 'webgpu-bert:shaders';
 import type { Engine } from './gpu/engine.ts';
 import { disposeEngine, engine, hasEngine, initEngine } from './gpu/runtime.ts';
 import { shaderLoaderFromMap } from './gpu/shaders.ts';
+import { setHubPlatform } from './hub/pretrained.ts';
+import { browserHubPlatform } from './hub/platform.browser.ts';
 
 export * from './index.ts';
+export { BrowserHubCache } from './hub/cache.browser.ts';
+
+// fromPretrained: the Cache API, progress through onProgress.
+setHubPlatform(browserHubPlatform);
 
 const HINT = 'This browser exposes no WebGPU adapter: use a browser with WebGPU enabled (Chrome/Edge 113+, or a flag such as --enable-unsafe-webgpu).';
 

@@ -38,3 +38,10 @@ export { lineChart, barChart, type Series, type Bar } from './util/chart.ts';
 // pipelines that take raw strings (TextClassifier, FillMask, FeatureExtraction, QuestionAnswering).
 export * from './train/index.ts';
 export * from './pipelines/index.ts';
+
+// Models and pipelines by name: Hub repo ids, directories, URLs; cached (Node: the Hub's layout).
+export { pretrainedFiles, setHubPlatform, type FromPretrainedOptions, type HubOptions, type HubPlatform } from './hub/pretrained.ts';
+export { HubError, hubFileUrl, parseRepoId, type ModelSource } from './hub/source.ts';
+export type { DownloadProgress } from './hub/download.ts';
+export type { HubCache } from './hub/cache.ts';
+export { readShardedSafetensors, SAFETENSORS_INDEX } from './io/sharded.ts';

@@ -4,6 +4,8 @@ import type { Engine } from './gpu/engine.ts';
 import { disposeEngine, hasEngine, initEngine, engine } from './gpu/runtime.ts';
 import { setPipelineStorage } from './pipelines/files.ts';
 import { nodePipelineStorage } from './pipelines/save.node.ts';
+import { setHubPlatform } from './hub/pretrained.ts';
+import { nodeHubPlatform } from './hub/platform.node.ts';
 
 export * from './index.ts';
 export * from './data/index.node.ts';
@@ -18,6 +20,9 @@ export { nodePipelineStorage } from './pipelines/save.node.ts';
 
 // Pipelines' save(dir) / load(dir) write and read directories through Node's file system.
 setPipelineStorage(nodePipelineStorage);
+// fromPretrained: directories, the Hub cache on disk, HF_* variables, progress bars.
+setHubPlatform(nodeHubPlatform);
+export { defaultHubCacheDir, NodeHubCache } from './hub/cache.node.ts';
 
 /** Creates (once) the process-wide engine on the best adapter Dawn finds. */
 export async function init(): Promise<Engine> {

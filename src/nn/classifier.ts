@@ -13,6 +13,8 @@ import type { BertForwardOptions, BertInputs } from './bert.ts';
 import { labelMaps, numLabels as configLabels, type BertConfig } from './config.ts';
 import { Dropout, Linear } from './layers.ts';
 import { BertTaskModel, CUSTOM_CLASSIFIER, resolveConfig, type BertArchitecture, type ModelOptions } from './pretrained.ts';
+import type { FromPretrainedOptions } from '../hub/pretrained.ts';
+import { loadPretrained } from './from-pretrained.ts';
 
 export type Pooling = 'cls' | 'max';
 
@@ -64,6 +66,11 @@ function classifierConfig(c: BertConfig, options: ClassifierOptions): BertConfig
 }
 
 export class BertClassifier extends BertTaskModel {
+  /** Loads a classifier (a BertForSequenceClassification checkpoint, or any BERT with a new head: `numLabels`) by Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL. */
+  static fromPretrained(nameOrPathOrUrl: string, options: FromPretrainedOptions = {}): Promise<BertClassifier> {
+    return loadPretrained<BertClassifier>(nameOrPathOrUrl, options, 'BertForSequenceClassification');
+  }
+
   /** transformers' class for the standard head; this library's own name for max pooling or a hidden layer. */
   get architecture(): BertArchitecture {
     return this.pooling === 'cls' && !this.preClassifier ? 'BertForSequenceClassification' : CUSTOM_CLASSIFIER;

@@ -15,6 +15,8 @@ import { LayerNorm, Linear, type InitOptions } from './layers.ts';
 import { Module, Parameter } from './module.ts';
 import { BertTaskModel, resolveConfig, type ModelOptions } from './pretrained.ts';
 import { fusedActivation } from './transformer.ts';
+import type { FromPretrainedOptions } from '../hub/pretrained.ts';
+import { loadPretrained } from './from-pretrained.ts';
 
 export class MaskedLMHead extends Module {
   readonly dense: Linear;
@@ -58,6 +60,11 @@ export interface MaskedLMOutput {
 
 /** BERT with the masked-LM head (HF BertForMaskedLM; no pooler, as there). */
 export class BertForMaskedLM extends BertTaskModel {
+  /** Loads a masked-LM model by Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL. */
+  static fromPretrained(nameOrPathOrUrl: string, options: FromPretrainedOptions = {}): Promise<BertForMaskedLM> {
+    return loadPretrained<BertForMaskedLM>(nameOrPathOrUrl, options, 'BertForMaskedLM');
+  }
+
   readonly architecture = 'BertForMaskedLM';
   readonly head: MaskedLMHead;
 

@@ -5,6 +5,8 @@ import { BertBackbone } from './bert.ts';
 import type { InitOptions } from './layers.ts';
 import { Module } from './module.ts';
 import { Generator } from './random.ts';
+import type { FromPretrainedOptions } from '../hub/pretrained.ts';
+import { loadPretrained } from './from-pretrained.ts';
 
 /**
  * config.json's architecture names. `WebGpuBertForSequenceClassification` is this library's
@@ -66,6 +68,11 @@ export abstract class BertTaskModel extends Module implements BertPretrained {
 
 /** The bare backbone as a saveable model (HF BertModel: parameter paths without a 'bert.' prefix). */
 export class BertModel extends BertBackbone implements BertPretrained {
+  /** Loads the bare backbone (of any BERT checkpoint) by Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL. */
+  static fromPretrained(nameOrPathOrUrl: string, options: FromPretrainedOptions = {}): Promise<BertModel> {
+    return loadPretrained<BertModel>(nameOrPathOrUrl, options, 'BertModel');
+  }
+
   readonly architecture = 'BertModel';
   readonly basePrefix = '';
   readonly generator: Generator;

@@ -14,6 +14,8 @@ import { ConstantCache } from './constants.ts';
 import { Linear } from './layers.ts';
 import { BertTaskModel, resolveConfig, type ModelOptions } from './pretrained.ts';
 import { bestSpans, contextTokens, type Span, type SpanOptions } from './spans.ts';
+import type { FromPretrainedOptions } from '../hub/pretrained.ts';
+import { loadPretrained } from './from-pretrained.ts';
 
 export interface QuestionAnsweringInputs extends BertInputs {
   /** (B) i32 index of each answer's first token; the sequence length S marks "no label" (HF's ignored index). */
@@ -38,6 +40,11 @@ export interface PredictSpanOptions extends Omit<SpanOptions, 'allowed'> {
 }
 
 export class BertForQuestionAnswering extends BertTaskModel {
+  /** Loads a question-answering model by Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL. */
+  static fromPretrained(nameOrPathOrUrl: string, options: FromPretrainedOptions = {}): Promise<BertForQuestionAnswering> {
+    return loadPretrained<BertForQuestionAnswering>(nameOrPathOrUrl, options, 'BertForQuestionAnswering');
+  }
+
   readonly architecture = 'BertForQuestionAnswering';
   readonly qaOutputs: Linear;
   private readonly constants = new ConstantCache();

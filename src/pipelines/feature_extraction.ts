@@ -10,6 +10,7 @@ import { packTexts } from '../train/text.ts';
 import { backboneOf } from './backbone.ts';
 import { modelFromFiles, pipelineStorage, settingsFromFiles, tokenizerFromFiles, type PipelineFiles } from './files.ts';
 import { Pipeline, type PipelineOptions } from './pipeline.ts';
+import { pipelineFromPretrained, type HubOptions } from '../hub/pretrained.ts';
 
 /** A row-major (rows, cols) matrix on the host. */
 export class Matrix {
@@ -125,6 +126,11 @@ export class FeatureExtraction extends Pipeline<BertPretrained> {
         ...(withHidden ? { hiddenStates: layers.map(rows) } : {}),
       };
     });
+  }
+
+  /** By Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL; cached (see HubOptions). */
+  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions = {}): Promise<FeatureExtraction> {
+    return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => FeatureExtraction.fromFiles(files));
   }
 
   static async load(dir: string): Promise<FeatureExtraction> {

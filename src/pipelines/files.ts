@@ -12,6 +12,8 @@
 import { WordPieceTokenizer } from '../data/wordpiece-tokenizer.ts';
 import { checkpointFiles, configText, modelFromCheckpoint, type LoadOptions } from '../io/checkpoint.ts';
 import { CUSTOM_CLASSIFIER, type BertPretrained } from '../nn/pretrained.ts';
+import type { SafetensorsFile } from '../io/safetensors.ts';
+import { readShardedSafetensors, SAFETENSORS_INDEX } from '../io/sharded.ts';
 
 export type PipelineTask = 'text-classification' | 'fill-mask' | 'feature-extraction' | 'question-answering';
 
@@ -160,13 +162,25 @@ export function settingsFromFiles(files: PipelineFiles, expected?: PipelineTask)
 /** The model of a saved directory (all tensors validated before any is uploaded). */
 export function modelFromFiles(files: PipelineFiles, options: LoadOptions = {}): BertPretrained {
   const config = text(files, 'config.json');
-  const weights = files['model.safetensors'];
   if (config === undefined) throw new Error('the directory has no config.json');
-  if (!(weights instanceof Uint8Array)) throw new Error('the directory has no model.safetensors');
-  const { model, report } = modelFromCheckpoint(config, weights, options);
+  const { model, report } = modelFromCheckpoint(config, weightsFromFiles(files), options);
   if (report.missing.length) {
     model.dispose();
     throw new Error(`model.safetensors lacks ${report.missing.length} parameters of ${model.architecture} (${report.missing.slice(0, 4).join(', ')}...): not a complete pipeline`);
   }
   return model;
+}
+
+/** model.safetensors, or the shards model.safetensors.index.json names. */
+export function weightsFromFiles(files: PipelineFiles): Uint8Array | SafetensorsFile {
+  const single = files['model.safetensors'];
+  if (single instanceof Uint8Array) return single;
+  const index = text(files, SAFETENSORS_INDEX);
+  if (index !== undefined) {
+    return readShardedSafetensors(index, (name) => {
+      const f = files[name];
+      return f instanceof Uint8Array ? f : undefined;
+    });
+  }
+  throw new Error(`the directory has neither model.safetensors nor ${SAFETENSORS_INDEX}`);
 }

@@ -8,6 +8,7 @@ import { predictMasks } from '../train/tasks/masked_lm.ts';
 import { packTexts } from '../train/text.ts';
 import { modelFromFiles, pipelineStorage, settingsFromFiles, tokenizerFromFiles, type PipelineFiles } from './files.ts';
 import { Pipeline, type PipelineOptions } from './pipeline.ts';
+import { pipelineFromPretrained, type HubOptions } from '../hub/pretrained.ts';
 
 export interface FillMaskCandidate {
   /** The vocabulary token ('movie', '##s'). */
@@ -95,6 +96,11 @@ export class FillMask extends Pipeline<BertForMaskedLM> {
       this.model.train(wasTraining);
     }
     return results;
+  }
+
+  /** By Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL; cached (see HubOptions). */
+  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions = {}): Promise<FillMask> {
+    return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => FillMask.fromFiles(files));
   }
 
   static async load(dir: string): Promise<FillMask> {

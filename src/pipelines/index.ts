@@ -4,7 +4,7 @@ export { TextClassifier, type Classification, type CreateTextClassifierOptions, 
 export { FillMask, type FillMaskCandidate, type FillMaskOptions, type MaskPrediction } from './fill_mask.ts';
 export { FeatureExtraction, Matrix, type FeatureOptions, type TextFeatures } from './feature_extraction.ts';
 export { QuestionAnswering, type Answer, type QuestionAnsweringOptions } from './question_answering.ts';
-export { loadPipeline, pipelineFromFiles, type AnyPipeline } from './load.ts';
+export { loadPipeline, pipeline, pipelineFromFiles, type AnyPipeline, type PipelineByTask } from './load.ts';
 export { backboneOf, copyBackboneWeights, type CopyReport } from './backbone.ts';
 export {
   PIPELINE_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, pipelineFiles, setPipelineStorage, settingsFromFiles, tokenizerConfig, tokenizerFromFiles,

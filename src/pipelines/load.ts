@@ -4,6 +4,8 @@ import { FillMask } from './fill_mask.ts';
 import { pipelineStorage, settingsFromFiles, type PipelineFiles } from './files.ts';
 import { QuestionAnswering } from './question_answering.ts';
 import { TextClassifier } from './text_classifier.ts';
+import type { HubOptions } from '../hub/pretrained.ts';
+import type { PipelineTask } from './files.ts';
 
 export type AnyPipeline = TextClassifier | FillMask | FeatureExtraction | QuestionAnswering;
 
@@ -20,4 +22,26 @@ export function pipelineFromFiles(files: PipelineFiles): AnyPipeline {
 /** Loads a directory written by any pipeline's save() (or a transformers model directory). */
 export async function loadPipeline(dir: string): Promise<AnyPipeline> {
   return pipelineFromFiles(await pipelineStorage().load(dir));
+}
+
+/** The pipeline class of each task. */
+export interface PipelineByTask {
+  'fill-mask': FillMask;
+  'text-classification': TextClassifier;
+  'feature-extraction': FeatureExtraction;
+  'question-answering': QuestionAnswering;
+}
+
+const TASKS = { 'fill-mask': FillMask, 'text-classification': TextClassifier, 'feature-extraction': FeatureExtraction, 'question-answering': QuestionAnswering } as const;
+
+/**
+ * One line from a model name to a pipeline, as transformers' `pipeline(task, model)`:
+ * `await pipeline('fill-mask', 'google-bert/bert-base-uncased')`. `model` is a Hub repo id
+ * (`user/repo@revision`), a directory or a URL; files are cached (see HubOptions).
+ */
+export function pipeline<T extends PipelineTask>(task: T, model: string, options: HubOptions = {}): Promise<PipelineByTask[T]> {
+  const cls = Object.hasOwn(TASKS, task) ? TASKS[task] : undefined;
+  if (!cls) return Promise.reject(new Error(`pipeline: unknown task ${JSON.stringify(task)}; expected one of ${Object.keys(TASKS).map((t) => `'${t}'`).join(', ')}`));
+  if (typeof model !== 'string') return Promise.reject(new Error(`pipeline('${task}'): expected a model name, directory or URL as the second argument, got ${typeof model}`));
+  return cls.fromPretrained(model, options) as Promise<PipelineByTask[T]>;
 }

@@ -13,6 +13,7 @@ import {
 import type { Padding } from '../train/text.ts';
 import { modelFromFiles, pipelineStorage, settingsFromFiles, tokenizerFromFiles, type PipelineFiles, type PipelineSettings } from './files.ts';
 import { Pipeline, type PipelineOptions } from './pipeline.ts';
+import { pipelineFromPretrained, type HubOptions } from '../hub/pretrained.ts';
 
 export type Answer = QuestionAnsweringPrediction;
 
@@ -78,6 +79,11 @@ export class QuestionAnswering extends Pipeline<BertForQuestionAnswering> {
       ...super.settings(), padding: this.padding, maxQuestionLength: this.maxQuestionLength, maxAnswerLength: this.maxAnswerLength,
       ...(this.docStride !== undefined ? { docStride: this.docStride } : {}),
     };
+  }
+
+  /** By Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL; cached (see HubOptions). */
+  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions = {}): Promise<QuestionAnswering> {
+    return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => QuestionAnswering.fromFiles(files));
   }
 
   static async load(dir: string): Promise<QuestionAnswering> {

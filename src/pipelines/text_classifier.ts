@@ -14,6 +14,7 @@ import type { Padding, TextInput } from '../train/text.ts';
 import { copyBackboneWeights } from './backbone.ts';
 import { modelFromFiles, pipelineStorage, settingsFromFiles, tokenizerFromFiles, type PipelineFiles, type PipelineSettings } from './files.ts';
 import { Pipeline, type PipelineOptions } from './pipeline.ts';
+import { pipelineFromPretrained, type HubOptions } from '../hub/pretrained.ts';
 
 export interface Classification {
   /** The predicted class name. */
@@ -131,6 +132,11 @@ export class TextClassifier extends Pipeline<BertClassifier> {
 
   protected override settings(): PipelineSettings {
     return { ...super.settings(), padding: this.padding };
+  }
+
+  /** By Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL; cached (see HubOptions). */
+  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions = {}): Promise<TextClassifier> {
+    return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => TextClassifier.fromFiles(files));
   }
 
   /** Loads a classifier saved with save() (or a transformers BertForSequenceClassification directory). */
