@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { serveFiles, startDemoServer } from '../demo/browser/serve.ts';
+import { BertForMaskedLM, FillMask, type FillMaskCandidate } from '../src/node.ts';
+import { gpu } from './util/gpu.ts';
+import { HubServer } from './util/hub-server.ts';
+import { testTokenizer, tinyConfig } from './util/train-fixtures.ts';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildBrowser } from '../scripts/build.mjs';
 
@@ -19,9 +23,12 @@ beforeAll(async () => {
   if (!CHROMIUM) throw new Error('Chromium is not installed: run `npm run setup` (installs Debian chromium for this test)');
   const dir = mkdtempSync(join(tmpdir(), 'wgb-browser-'));
   await buildBrowser(join(dir, 'page.js'), { entryPoints: [join(__dirname, 'browser/page.ts')], sourcemap: false });
+  await buildBrowser(join(dir, 'hub-page.js'), { entryPoints: [join(__dirname, 'browser/hub-page.ts')], sourcemap: false });
   ({ url, server } = await serveFiles({
     '/': ['text/html', '<!doctype html><script type="module" src="/page.js"></script>'],
     '/page.js': ['text/javascript', readFileSync(join(dir, 'page.js'))],
+    '/hub.html': ['text/html', '<!doctype html><script type="module" src="/hub-page.js"></script>'],
+    '/hub-page.js': ['text/javascript', readFileSync(join(dir, 'hub-page.js'))],
   }));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -65,6 +72,38 @@ describe('browser bundle', () => {
     expect(c.predicted).toEqual(['food', 'weather']);
     expect(c.reloadedScores).toEqual(c.scores); // bit-identical after the round trip
   });
+});
+
+describe('fromPretrained in the browser', () => {
+  it('loads a pipeline by name from a local Hub with progress, then offline from the Cache API', async () => {
+    await gpu();
+    const tokenizer = testTokenizer();
+    const fill = new FillMask({ model: new BertForMaskedLM(tinyConfig(tokenizer.vocabSize), { seed: 3 }), tokenizer, sequenceLength: 16 });
+    const expected = await fill.predict('the [MASK] sat on the mat');
+    const hub = await new HubServer().start();
+    hub.repos.set('org/tiny', { files: await fill.toFiles() });
+    fill.dispose();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${url}hub.html?hub=${encodeURIComponent(hub.url)}`);
+      await page.waitForFunction(() => window.hubResult !== undefined || window.hubError !== undefined, null, { timeout: 180_000 });
+      expect(await page.evaluate(() => window.hubError)).toBeUndefined();
+      const r = await page.evaluate(() => window.hubResult) as { first: FillMaskCandidate[]; second: FillMaskCandidate[]; uncached: string; weightsProgress: number; weightsDone: boolean };
+      // Another adapter (SwiftShader or ANGLE here, lavapipe in Node): the same tokens, scores to f32 noise.
+      expect(r.first.map((c) => c.id)).toEqual(expected.map((c) => c.id));
+      r.first.forEach((c, i) => expect(Math.abs(c.score - expected[i].score)).toBeLessThan(1e-4));
+      expect(r.second).toEqual(r.first);
+      expect(r.weightsProgress).toBeGreaterThan(0);
+      expect(r.weightsDone).toBe(true);
+      expect(r.uncached).toMatch(/org\/never-seen: offline .*not in the cache \(the browser's Cache API \('webgpu-bert-hub'\)\)/);
+      // Offline means no request: the Hub saw only the online load.
+      const offlineStart = hub.log.findIndex((q) => q.path.endsWith('pipeline.json'));
+      expect(hub.log.slice(offlineStart + 1)).toEqual([]);
+      await page.close();
+    } finally {
+      await hub.stop();
+    }
+  }, 240_000);
 });
 
 describe('browser demo (demo/browser, npm run demo:browser)', () => {

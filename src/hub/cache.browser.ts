@@ -36,12 +36,12 @@ export class BrowserHubCache implements HubCache {
   async write(repo: string, revision: string, commit: string, file: string, _etag: string, bytes: Uint8Array): Promise<void> {
     const cache = await this.open();
     await cache.put(key(repo, 'snapshots', commit, file), new Response(bytes.slice().buffer as ArrayBuffer));
-    if (revision !== commit) await cache.put(key(repo, 'refs', revision), new Response(commit));
+    await cache.put(key(repo, 'refs', revision), new Response(commit));
   }
 
   async writeAbsent(repo: string, revision: string, commit: string, file: string): Promise<void> {
     const cache = await this.open();
     await cache.put(key(repo, 'no_exist', commit, file), new Response(''));
-    if (revision !== commit) await cache.put(key(repo, 'refs', revision), new Response(commit));
+    await cache.put(key(repo, 'refs', revision), new Response(commit));
   }
 }
