@@ -22,7 +22,8 @@ export const nodeHubPlatform: HubPlatform = {
   progressBar(label, total) {
     // Small files (config, vocabulary) finish before a bar would be worth drawing.
     if (total !== undefined && total < 1_000_000) return null;
-    const bar = new ProgressBar({ label, unit: 'MB', total: total === undefined ? undefined : total / 1e6, output: process.stderr });
-    return { update: (loaded) => bar.update(loaded / 1e6), finish: () => bar.finish() };
+    const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+    const bar = new ProgressBar({ label, unit: 'MB', total: total === undefined ? undefined : mb(total), output: process.stderr });
+    return { update: (loaded) => bar.update(mb(loaded)), finish: () => bar.finish() };
   },
 };
