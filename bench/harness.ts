@@ -18,6 +18,7 @@ import { OpError } from '../src/gpu/errors.ts';
 import { init, shutdown } from '../src/node.ts';
 import { ProgressBar } from '../src/util/progress.ts';
 import { vec4Copy } from './cases/copy.ts';
+import { throttleDawnPollingGlobally } from './util.ts';
 import { setupPeers, type Peer, type Tf } from './peers.ts';
 import { chartSvg, cpuTable, resultsTable, verdictTable, verdicts } from './report.ts';
 
@@ -285,6 +286,8 @@ async function benchCase(e: Engine, c: BenchCase, peers: Peer[], o: Required<Pic
 export async function runBench(options: BenchOptions = {}): Promise<CaseResult[]> {
   const o = { runs: options.runs ?? 5, minRunMs: options.minRunMs ?? 100 };
   const e = await init();
+  // tfjs-webgpu shares our Dawn instance: let its waits poll as ours do (see throttleDawnPollingGlobally).
+  if (e.ctx.report.software) throttleDawnPollingGlobally();
   const cases = (await loadCases()).filter((c) => matches(c, options.filter));
   if (!cases.length) throw new Error(`no benchmark case matches '${options.filter}'`);
   const { peers, notes } = options.peers === false ? { peers: [], notes: [] } : await setupPeers();

@@ -46,3 +46,17 @@ export function launches<T extends Tensor | Record<keyof T, Tensor>>(inputs: Ten
     },
   };
 }
+
+/**
+ * Throttles Dawn's polling for the whole process, as init() does for the engine's own waits only:
+ * benchmarks install it so that tfjs-webgpu, on the same Dawn instance, waits the same way we do
+ * (bench/dawn-polling.ts measures the three ways). Returns the uninstaller.
+ */
+export function throttleDawnPollingGlobally(): () => void {
+  const real = globalThis.setImmediate;
+  const isNative = (fn: unknown) => typeof fn === 'function' && Function.prototype.toString.call(fn).includes('[native code]');
+  globalThis.setImmediate = Object.assign((cb: (...a: unknown[]) => void, ...a: unknown[]) => (isNative(cb) ? setTimeout(cb, 0, ...a) : real(cb, ...a)), real) as unknown as typeof setImmediate;
+  return () => {
+    globalThis.setImmediate = real;
+  };
+}

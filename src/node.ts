@@ -1,5 +1,5 @@
 // webgpu-bert for Node: WebGPU through Dawn, shaders read from the package's shaders/ folder.
-import { SETUP_HINT, diskShaderLoader, nodeGpu, releaseNodeGpu, throttleDawnPolling } from './gpu/dawn.node.ts';
+import { SETUP_HINT, diskShaderLoader, nodeGpu, releaseNodeGpu, withThrottledPolling } from './gpu/dawn.node.ts';
 import type { Engine } from './gpu/engine.ts';
 import { disposeEngine, hasEngine, initEngine, engine } from './gpu/runtime.ts';
 import { setPipelineStorage } from './pipelines/files.ts';
@@ -28,8 +28,9 @@ export { defaultHubCacheDir, NodeHubCache } from './hub/cache.node.ts';
 export async function init(): Promise<Engine> {
   if (hasEngine()) return engine();
   const e = await initEngine(await nodeGpu(), diskShaderLoader(), SETUP_HINT);
-  // On a CPU adapter, don't let Dawn's wait loop take a core from the driver (see throttleDawnPolling).
-  if (e.ctx.report.software) throttleDawnPolling();
+  // On a CPU adapter, don't let Dawn's wait loop take a core from the driver; scoped to the
+  // engine's own waits, no global stays changed (see withThrottledPolling).
+  if (e.ctx.report.software) e.ctx.wrapWait = withThrottledPolling;
   return e;
 }
 

@@ -40,24 +40,51 @@ export async function nodeGpu(): Promise<GPU> {
 }
 
 /**
- * Dawn's Node binding waits for GPU work (onSubmittedWorkDone, mapAsync, ...) by re-queuing
- * wgpuInstanceProcessEvents with the global setImmediate for as long as any promise is pending
- * (AsyncRunner::ScheduleProcessEvents, crbug.com/dawn/1127): the JS thread spins at 100% during
- * every wait. On a CPU adapter that thread competes with the driver's compute threads; measured on
- * 2 cores with lavapipe, a 2048x3072x3072 matmul ran at 18.9 GFLOP/s with the spin and 29.0 without
- * (bench/README.md). This routes setImmediate calls whose callback is a native function (Dawn's)
- * through setTimeout(fn, 0), i.e. a poll about every millisecond; JS callbacks keep the real
- * setImmediate. Idempotent. Worth it on CPU adapters, where a wait is rarely shorter than a few ms.
+ * Dawn's Node binding waits for GPU work (onSubmittedWorkDone, mapAsync, popErrorScope, ...) by
+ * re-queuing wgpuInstanceProcessEvents with the global setImmediate for as long as any promise is
+ * pending (AsyncRunner::ScheduleProcessEvents, crbug.com/dawn/1127): the JS thread spins at 100%
+ * during every wait. On a CPU adapter that thread competes with the driver's compute threads
+ * (2 cores, lavapipe: a 2048x3072x3072 matmul ran at 18.9 GFLOP/s with the spin, 29.0 without;
+ * bench/README.md).
+ *
+ * `withThrottledPolling(fn)` runs a call into Dawn that may start that loop with `setImmediate`
+ * swapped, for the duration of the synchronous call only, for one that sends native callbacks
+ * (Dawn's) through setTimeout(cb, 0) (a poll about every millisecond) and each such callback runs
+ * inside the same swap, so the loop it continues stays throttled (after a first millisecond of full-speed
+ * polling, so short waits keep their latency). JS callbacks go to the real
+ * setImmediate. Outside these synchronous windows the global is the original: user code and other
+ * WebGPU libraries in the process never see the change (their own waits poll as Dawn does).
  */
-export function throttleDawnPolling(): void {
-  const g = globalThis as { setImmediate: typeof setImmediate; __webgpuBertThrottled?: boolean };
-  if (g.__webgpuBertThrottled) return;
-  g.__webgpuBertThrottled = true;
-  const immediate = g.setImmediate;
-  const isNative = (fn: unknown) => typeof fn === 'function' && Function.prototype.toString.call(fn).includes('[native code]');
-  const throttled = (fn: (...args: unknown[]) => void, ...args: unknown[]) =>
-    isNative(fn) ? setTimeout(fn, 0, ...args) : immediate(fn, ...args);
-  g.setImmediate = Object.assign(throttled, immediate) as unknown as typeof setImmediate;
+export function withThrottledPolling<T>(fn: () => T): T {
+  waitStart = performance.now();
+  return swapped(fn);
+}
+
+// A wait shorter than SPIN_MS polls at full speed (setImmediate), so short round trips keep their
+// latency; past it, once a millisecond. Measured in bench/dawn-polling.ts.
+const SPIN_MS = 1;
+let waitStart = 0;
+const realImmediate = globalThis.setImmediate;
+const isNative = (fn: unknown) => typeof fn === 'function' && Function.prototype.toString.call(fn).includes('[native code]');
+const throttledImmediate = Object.assign(
+  (cb: (...args: unknown[]) => void, ...args: unknown[]) => {
+    if (!isNative(cb)) return realImmediate(cb, ...args);
+    const poll = () => swapped(() => cb(...args));
+    return performance.now() - waitStart < SPIN_MS ? realImmediate(poll) : setTimeout(poll, 0);
+  },
+  realImmediate,
+) as unknown as typeof setImmediate;
+
+function swapped<T>(fn: () => T): T {
+  const g = globalThis as { setImmediate: typeof setImmediate };
+  const real = g.setImmediate;
+  if (real === throttledImmediate) return fn(); // already inside a window
+  g.setImmediate = throttledImmediate;
+  try {
+    return fn();
+  } finally {
+    g.setImmediate = real;
+  }
 }
 
 /** The GPU object nodeGpu() returned (null before init or after shutdown): lets another WebGPU

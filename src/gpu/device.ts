@@ -19,6 +19,8 @@ export interface GpuContext {
   hasF16: boolean;
   hasSubgroups: boolean;
   hasTimestamps: boolean;
+  /** Wraps each call that makes the platform wait for the GPU (Node on CPU adapters: withThrottledPolling). */
+  wrapWait?: <T>(fn: () => T) => T;
 }
 
 // The limits a tensor engine cares about; every other limit stays at its default.

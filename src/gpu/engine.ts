@@ -145,7 +145,7 @@ export class Engine {
     this.ensureEncoder().copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
     this.flush();
     try {
-      await staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes);
+      await this.waitCall(() => staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes));
     } catch (e) {
       this.readPool.release(staging);
       await this.throwPendingErrors();
@@ -253,8 +253,8 @@ export class Engine {
     }
     this.device.queue.submit([this.encoder.finish()]);
     const kernels = this.batchKernels;
-    const oom = this.device.popErrorScope();
-    const validation = this.device.popErrorScope();
+    const oom = this.waitCall(() => this.device.popErrorScope());
+    const validation = this.waitCall(() => this.device.popErrorScope());
     this.checks.push({ kernels, promise: Promise.all([validation, oom]).then(([v, o]) => v ?? o) });
     for (const g of this.guardReads) this.checks.push({ kernels: ['guard'], promise: this.readGuard(g) });
     this.guardReads = [];
@@ -265,11 +265,16 @@ export class Engine {
     this.uniformOffset = 0;
   }
 
+  /** Runs a call that starts a wait on the GPU (mapAsync, onSubmittedWorkDone, ...) through the platform's wrapper. */
+  waitCall<T>(fn: () => T): T {
+    return this.ctx.wrapWait ? this.ctx.wrapWait(fn) : fn();
+  }
+
   /** Waits until the GPU has finished all submitted work; throws errors it reported. */
   async sync(): Promise<void> {
     this.harvestGuard();
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.waitCall(() => this.device.queue.onSubmittedWorkDone());
     await this.throwPendingErrors();
   }
 
@@ -299,7 +304,7 @@ export class Engine {
     encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
     encoder.copyBufferToBuffer(resolve, 0, staging, 0, 16);
     this.flush();
-    await staging.mapAsync(1);
+    await this.waitCall(() => staging.mapAsync(1));
     const [t0, t1] = new BigInt64Array(staging.getMappedRange());
     const ms = Number(t1 - t0) / 1e6;
     staging.unmap();
@@ -342,7 +347,7 @@ export class Engine {
   private async readGuard(g: PendingGuard): Promise<OpError | null> {
     let words: Uint32Array;
     try {
-      await g.staging.mapAsync(1 /* GPUMapMode.READ */, 0, g.bytes);
+      await this.waitCall(() => g.staging.mapAsync(1 /* GPUMapMode.READ */, 0, g.bytes));
       words = new Uint32Array(g.staging.getMappedRange(0, g.bytes).slice(0));
       g.staging.unmap();
     } catch {
@@ -409,7 +414,7 @@ export class Engine {
       layout: this.pipelineLayout(kernel, layout),
       compute: { module, entryPoint: layout.entry, constants },
     });
-    const compiled = this.device.popErrorScope();
+    const compiled = this.waitCall(() => this.device.popErrorScope());
     this.checks.push({ kernels: [kernel.label], promise: this.compileError(kernel, layout, module, compiled) });
     this.pipelines.set(key, pipeline);
     return pipeline;
@@ -441,7 +446,7 @@ export class Engine {
 
   /** Turns compiler messages into a ShaderCompileError naming shaders/<file>:<line>. */
   private async compileError(kernel: Kernel, layout: KernelLayout, module: GPUShaderModule, scope: Promise<GPUError | null>): Promise<GPUError | null> {
-    const info = await module.getCompilationInfo();
+    const info = await this.waitCall(() => module.getCompilationInfo());
     const errors = info.messages.filter((m) => m.type === 'error');
     if (errors.length) {
       const lines = errors.map((m) => {
