@@ -93,7 +93,7 @@ def main():
     weights.pop('cls.predictions.decoder.weight', None)
     weights.pop('cls.predictions.decoder.bias', None)
     params = {n: torch.nn.Parameter(t.to(torch.float32)) for n, t in weights.items()}
-    b = {n: t for n, t in read_safetensors(batches_path).items()}
+    b = read_safetensors(batches_path)
     train = json.loads(open(os.path.join(os.path.dirname(batches_path), 'train.json')).read())
 
     def batch(i):

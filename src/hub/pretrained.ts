@@ -161,7 +161,6 @@ function hubGetter(
   const offline = options.offline ?? (envOffline !== undefined && !['', '0', 'false', 'no', 'off'].includes(envOffline.toLowerCase()));
   const cache = platform.cache(options.cacheDir);
   let commit: string | null = null;
-  const missing: string[] = [];
 
   const fromCache = async (file: string, optional: boolean, why: string): Promise<Uint8Array | null> => {
     commit ??= cache ? await cache.commitOf(repo, revision) : null;
@@ -170,7 +169,6 @@ function hubGetter(
     const got = await cache!.read(repo, commit, file);
     if (got instanceof Uint8Array) return got;
     if (optional) return null;
-    missing.push(file);
     throw new HubError(`${name}: ${why}, and ${file} of commit ${commit.slice(0, 12)} is not in the cache (${where}); connect once to download it`);
   };
 
