@@ -3,18 +3,16 @@
 // validating on a seeded 20% of the training texts; plot the learning curves (SVG); evaluate on
 // the test set; save the end-to-end model (tokenizer inside), reload it, and print the scores of a
 // few sentences from both the reloaded and the in-memory model (they must be identical).
-// There is no model hub here: the pretrained encoder is the one examples/mlm-then-classify.ts
-// wrote to out/mlm-then-classify/pretrained/ (a Hugging Face directory); without one, this demo
-// pretrains briefly first and says so.
+// The pretrained encoder is the library's preset (webgpu-bert/bert-tiny-shipped-corpora, made by
+// `npm run pretrain:preset`), or any BERT by name, directory or URL (--pretrained).
 //
 //   npm run demo:classify
 //   npm run demo:classify -- --data ~/aclImdb --limit 4000
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { FillMask, LearningCurves, TextClassifier } from '../src/node.ts';
+import { LearningCurves, TextClassifier } from '../src/node.ts';
+import { trainBagOfWords } from './lib/bag-of-words.ts';
 import { checkInteger, parseArgs } from './lib/cli.ts';
 import { checkDirectory, describeCounts, loadClassificationData, splitOff } from './lib/data.ts';
-import { pretrainMaskedLM, trainTokenizer } from './lib/mlm.ts';
+import { describeStart, PRESET } from './lib/preset.ts';
 import { DemoRun, percent, runDemo, timed } from './lib/report.ts';
 
 const NAME = 'classify-with-warmup';
@@ -24,18 +22,16 @@ const { options: o } = parseArgs(
   {
     data: { value: '', help: 'a class-folder directory (aclImdb/ or aclImdb/train layout) instead of SpamAssassin' },
     limit: { value: 0, help: 'use at most this many training texts (and a quarter as many test texts); 0 = all' },
-    pretrained: { value: 'out/mlm-then-classify/pretrained', help: 'pretrained model directory (Hugging Face layout with vocab.txt)' },
+    pretrained: { value: PRESET, help: 'the pretrained BERT to fine-tune: a preset, Hub repo id, directory (e.g. out/mlm-then-classify/pretrained) or URL' },
     out: { value: `out/${NAME}`, help: 'output directory' },
     seed: { value: 1, help: 'seed of the splits, initialisation and shuffling' },
     seqLen: { value: 128, help: 'tokens per sequence, [CLS] and [SEP] included' },
     batch: { value: 32, help: 'sequences per step' },
     epochs: { value: 2, help: 'fine-tuning epochs' },
-    lr: { value: 5e-4, help: 'peak learning rate (seed 003 uses 3e-5 for a BERT pretrained at scale; a tiny encoder from scratch wants more)' },
+    lr: { value: 5e-4, help: 'peak learning rate (seed 003 uses 3e-5 for BERT-base; a tiny encoder wants more)' },
     warmup: { value: 0.1, help: 'fraction of the steps spent warming up' },
-    pretrainSteps: { value: 150, help: 'masked-LM steps when there is no pretrained model' },
-    vocab: { value: 8000, help: 'vocabulary size when there is no pretrained model' },
   },
-  { limit: 120, seqLen: 32, batch: 8, epochs: 2, pretrainSteps: 3, vocab: 600 },
+  { limit: 120, seqLen: 32, batch: 8, epochs: 2 },
 );
 
 await runDemo(async () => {
@@ -48,32 +44,12 @@ await runDemo(async () => {
     `(a seeded 20% of the training split), ${data.test.texts.length} test texts from ${data.testSplit}`);
 
   run.section('pretrained encoder');
-  let backbone: FillMask;
-  if (existsSync(join(o.pretrained, 'config.json'))) {
-    backbone = await FillMask.load(o.pretrained);
-    const c = backbone.model.config;
-    console.log(`loaded ${o.pretrained}/ (L-${c.num_hidden_layers}_H-${c.hidden_size}_A-${c.num_attention_heads}, vocabulary ${backbone.tokenizer.vocabSize})`);
-    const summary = join(dirname(o.pretrained), 'summary.json');
-    if (existsSync(summary)) {
-      const s = JSON.parse(readFileSync(summary, 'utf8')) as { options?: { data?: string; seed?: number }; results?: { source?: string } };
-      console.log(`it was pretrained by ${dirname(o.pretrained)} on ${s.results?.source ?? '?'} with seed ${s.options?.seed}` +
-        ((s.options?.data ?? '') !== o.data || s.options?.seed !== o.seed ? ' (different data or seed from this run: its training split may overlap this test set)' : ' (the same training split as this run)'));
-    }
-  } else {
-    console.log(`no pretrained model in ${o.pretrained}/ (run \`npm run demo\` first to make one): pretraining briefly here, ${o.pretrainSteps} masked-LM steps`);
-    const tokenizer = await timed(`WordPiece vocabulary of ${o.vocab}`, () => trainTokenizer(train.texts, o.vocab));
-    const mlm = await pretrainMaskedLM({
-      tokenizer, trainTexts: train.texts, heldOutTexts: validation.texts, size: 'bert-tiny', steps: o.pretrainSteps, stepsPerEpoch: o.pretrainSteps,
-      batchSize: o.batch, sequenceLength: o.seqLen, lr: 2.5e-3, seed: o.seed,
-    });
-    run.addPhase('masked-LM pretraining', mlm.history);
-    backbone = new FillMask({ model: mlm.model, tokenizer, sequenceLength: o.seqLen });
-  }
-  const seqLen = Math.min(o.seqLen, backbone.model.config.max_position_embeddings);
+  console.log(describeStart(o.pretrained, o.seed, o.data));
+  const classifier = await TextClassifier.fromPretrained(o.pretrained, { labels: data.classNames, sequenceLength: o.seqLen, seed: o.seed });
+  const c = classifier.model.config;
+  console.log(`BertClassifier on its encoder (L-${c.num_hidden_layers}_H-${c.hidden_size}_A-${c.num_attention_heads}, vocabulary ${classifier.tokenizer.vocabSize}, sequences of ${classifier.sequenceLength} tokens)`);
 
   run.section('fine-tuning: AdamW, linear warmup then linear decay');
-  const classifier = TextClassifier.create({ tokenizer: backbone.tokenizer, labels: data.classNames, backbone: backbone.model, sequenceLength: seqLen, seed: o.seed });
-  backbone.dispose();
   const steps = o.epochs * Math.ceil(train.texts.length / o.batch);
   console.log(`BertClassifier (pooled [CLS] -> dropout -> dense), ${steps} steps: lr rises to ${o.lr} over ${Math.ceil(o.warmup * steps)} steps, then falls linearly to 0`);
   const history = await classifier.fit(train.texts, train.labels, {
@@ -87,6 +63,9 @@ await runDemo(async () => {
   }
   const test = await classifier.evaluate(data.test.texts, data.test.labels, { batchSize: o.batch });
   console.log(`test: loss ${test.loss.toFixed(4)}, accuracy ${percent(test.accuracy)}`);
+  const bow = await timed('bag-of-words yardstick (TF-IDF logistic regression, same training texts) trained', () => trainBagOfWords(train.texts, train.labels, data.classNames.length, { seed: o.seed }));
+  const bowAccuracy = bow.accuracy(data.test.texts, data.test.labels);
+  console.log(`bag-of-words test accuracy ${percent(bowAccuracy)}`);
 
   run.section('save, reload, compare');
   await classifier.save(run.path('classifier'));
@@ -116,15 +95,16 @@ await runDemo(async () => {
   reloaded.dispose();
   classifier.dispose();
 
-  Object.assign(run.results, { testAccuracy: test.accuracy, testLoss: test.loss, validationAccuracy: history.last!.val_accuracy, identical, source: data.source });
+  Object.assign(run.results, { testAccuracy: test.accuracy, bagOfWordsAccuracy: bowAccuracy, testLoss: test.loss, validationAccuracy: history.last!.val_accuracy, identical, source: data.source });
   await run.finish([
-    ['test accuracy', `${percent(test.accuracy)} (${data.test.texts.length} texts, ${data.testSplit})`],
+    ['test accuracy', `${percent(test.accuracy)} (${data.test.texts.length} texts, ${data.testSplit}; target >= bag-of-words: ${test.accuracy >= bowAccuracy ? 'met' : 'NOT met'})`],
+    ['bag-of-words baseline', `${percent(bowAccuracy)} (TF-IDF logistic regression, same training texts)`],
     ['validation accuracy', `${percent(history.last!.val_accuracy)} after ${history.epochs.length} epochs`],
     ['reloaded vs in memory', identical ? 'identical scores' : 'DIFFERENT scores'],
   ]);
   if (!identical) throw new Error('the saved-and-reloaded classifier does not reproduce the in-memory one');
 }, () => {
-  for (const k of ['seqLen', 'batch', 'epochs', 'pretrainSteps', 'vocab'] as const) checkInteger(k, o[k]);
+  for (const k of ['seqLen', 'batch', 'epochs'] as const) checkInteger(k, o[k]);
   checkInteger('limit', o.limit, 0);
   if (!(o.warmup >= 0 && o.warmup < 1)) throw new Error(`--warmup must be in [0, 1), got ${o.warmup}`);
   if (o.data) checkDirectory(o.data);

@@ -1,13 +1,14 @@
 // Seed 000 (Keras' "End-to-end Masked Language Modeling with BERT") on WebGPU, end to end:
-//   1. a WordPiece vocabulary learnt from the training split;
-//   2. a small BERT pretrained from scratch with masked-LM (dynamic masking, AdamW, warmup + linear
-//      decay), printing the top-5 fill-mask candidates for a sentence after every epoch;
+//   1. the library's pretrained preset (its WordPiece vocabulary and masked-LM model), or with
+//      `--from scratch` a vocabulary learnt from the training split and a new model;
+//   2. masked-LM training on the training split (dynamic masking, AdamW, warmup + linear decay),
+//      printing the top-5 fill-mask candidates for a sentence after every epoch;
 //   3. a classifier on that encoder (seed 000's head: max over the tokens, dense + ReLU), trained
 //      with the encoder frozen, then unfrozen at a lower learning rate;
 //   4. held-out evaluation beside a bag-of-words logistic regression trained on the same split;
 //   5. the end-to-end model (tokenizer inside) saved, reloaded, and run on raw strings.
-// Defaults: SpamAssassin ham vs spam (shipped), about 10 minutes on a 2-core machine through
-// software Vulkan. `--data <dir>` takes a class-folder directory (aclImdb) instead.
+// Defaults: SpamAssassin ham vs spam (shipped), minutes on a 2-core machine through software
+// Vulkan. `--data <dir>` takes a class-folder directory (aclImdb) instead.
 //
 //   npm run demo                                   (= node --import ./scripts/register-ts.mjs examples/mlm-then-classify.ts)
 //   npm run demo -- --data ~/aclImdb --limit 5000 --fill-mask "I have watched this [MASK] and it was awesome."
@@ -18,24 +19,26 @@ import { trainBagOfWords } from './lib/bag-of-words.ts';
 import { checkInteger, parseArgs } from './lib/cli.ts';
 import { checkDirectory, describeCounts, loadClassificationData } from './lib/data.ts';
 import { pretrainMaskedLM, trainTokenizer } from './lib/mlm.ts';
+import { describeStart, PRESET } from './lib/preset.ts';
 import { DemoRun, percent, runDemo, timed } from './lib/report.ts';
 
 const NAME = 'mlm-then-classify';
 const { options: o } = parseArgs(
   'Usage: node --import ./scripts/register-ts.mjs examples/mlm-then-classify.ts [options]\n' +
-  'Pretrains a small BERT with masked-LM from scratch, fine-tunes it as a classifier (frozen, then unfrozen), saves, reloads and classifies raw strings.',
+  'Trains a small BERT with masked-LM (from the preset, or from scratch), fine-tunes it as a classifier (frozen, then unfrozen), saves, reloads and classifies raw strings.',
   {
     data: { value: '', help: 'a class-folder directory (aclImdb/ or aclImdb/train layout) instead of SpamAssassin' },
     limit: { value: 0, help: 'use at most this many training texts (and a quarter as many test texts); 0 = all' },
     out: { value: `out/${NAME}`, help: 'output directory (curves, checkpoints, summary.json)' },
     seed: { value: 1, help: 'seed of the split, initialisation, shuffling and masking' },
-    vocab: { value: 8000, help: 'WordPiece vocabulary size' },
-    size: { value: 'bert-tiny', help: "model size: 'bert-tiny' (L-2_H-128_A-2), 'bert-mini', 'L-4_H-256_A-4', ..." },
+    from: { value: PRESET, help: "the masked-LM model to start from (a preset, Hub repo id, directory or URL), or 'scratch'" },
+    vocab: { value: 8000, help: 'WordPiece vocabulary size (--from scratch)' },
+    size: { value: 'bert-tiny', help: "model size (--from scratch): 'bert-tiny' (L-2_H-128_A-2), 'bert-mini', 'L-4_H-256_A-4', ..." },
     seqLen: { value: 128, help: 'tokens per sequence, [CLS] and [SEP] included' },
     batch: { value: 32, help: 'sequences per step' },
-    steps: { value: 400, help: 'masked-LM pretraining steps' },
+    steps: { value: 200, help: 'masked-LM steps (from scratch, 400 or more)' },
     stepsPerEpoch: { value: 100, help: 'masked-LM steps per epoch (a fill-mask sample after each)' },
-    mlmLr: { value: 2.5e-3, help: 'masked-LM peak learning rate' },
+    mlmLr: { value: 5e-4, help: 'masked-LM peak learning rate (from scratch, 2.5e-3)' },
     frozenEpochs: { value: 1, help: 'classifier epochs with the encoder frozen' },
     frozenLr: { value: 1e-2, help: 'peak learning rate with the encoder frozen (only the head trains: it takes a high rate)' },
     epochs: { value: 2, help: 'classifier epochs with the encoder unfrozen' },
@@ -52,12 +55,18 @@ await runDemo(async () => {
   const data = await timed('loaded', () => loadClassificationData({ data: o.data || undefined, seed: o.seed, limit: o.limit }));
   console.log(`${data.source}: ${data.train.texts.length} training texts (${describeCounts(data.train, data.classNames)}), ` +
     `${data.test.texts.length} test texts from ${data.testSplit} (${describeCounts(data.test, data.classNames)})`);
-  const tokenizer = await timed(`WordPiece vocabulary of ${o.vocab} learnt from the training texts`, () => trainTokenizer(data.train.texts, o.vocab));
+  let start: FillMask | undefined;
+  if (o.from === 'scratch') console.log('starting from scratch: a new vocabulary and a new model');
+  else {
+    console.log(describeStart(o.from, o.seed, o.data));
+    start = await FillMask.fromPretrained(o.from);
+  }
+  const tokenizer = start?.tokenizer ?? await timed(`WordPiece vocabulary of ${o.vocab} learnt from the training texts`, () => trainTokenizer(data.train.texts, o.vocab));
 
-  run.section('1. masked-LM pretraining from scratch');
+  run.section(`1. masked-LM training ${start ? 'of the pretrained model' : 'from scratch'} on the training texts`);
   const fillMask = o.fillMask || (o.data ? 'I have watched this [MASK] and it was awesome.' : 'Click here to [MASK] your free account today.');
   const mlm = await pretrainMaskedLM({
-    tokenizer, trainTexts: data.train.texts, heldOutTexts: data.test.texts, size: o.size, steps: o.steps, stepsPerEpoch: o.stepsPerEpoch,
+    tokenizer, trainTexts: data.train.texts, heldOutTexts: data.test.texts, size: o.size, model: start?.model, steps: o.steps, stepsPerEpoch: o.stepsPerEpoch,
     batchSize: o.batch, sequenceLength: o.seqLen, lr: o.mlmLr, seed: o.seed, curves: run.path('mlm-curves.svg'), fillMask,
   });
   run.addPhase('masked-LM pretraining', mlm.history);
@@ -126,7 +135,7 @@ await runDemo(async () => {
   });
   await run.finish([
     ['masked-token accuracy (held out)', `${percent(mlm.maskedAccuracy)} vs ${percent(mlm.baselineAccuracy)} always '${mlm.baselineToken}': ${ratio.toFixed(2)}x (bar >= 2x: ${ratio >= 2 ? 'met' : 'NOT met'})`],
-    ['classifier test accuracy', `${percent(accuracy)} (bar >= 97%: ${accuracy >= 0.97 ? 'met' : 'NOT met'}; ${data.test.texts.length} texts, ${data.testSplit})`],
+    ['classifier test accuracy', `${percent(accuracy)} (target >= the bag-of-words baseline: ${accuracy >= bowAccuracy ? 'met' : 'NOT met'}; ${data.test.texts.length} texts, ${data.testSplit})`],
     ['bag-of-words baseline', `${percent(bowAccuracy)} (TF-IDF logistic regression, same split)`],
     ['reloaded model', `${percent(reloadedAccuracy)} test accuracy`],
   ]);

@@ -43,10 +43,16 @@ export async function start(gpu: GPU): Promise<Engine> {
   return engine;
 }
 `;
-const RUN_MJS = `import { init, ops, shutdown, tensor } from 'webgpu-bert';
+const RUN_MJS = `import { FillMask, PRESETS, init, ops, shutdown, tensor } from 'webgpu-bert';
 await init();
 const y = ops.add(tensor([1, 2, 3]), tensor([10, 20, 30]));
 console.log('node import ok:', Array.from(await y.data()).join(' '));
+for (const { name } of PRESETS) {
+  const fill = await FillMask.fromPretrained(name, { offline: true });
+  const [top] = await fill.predict('the [MASK] of the united states');
+  console.log('preset ok:', name, top.token);
+  fill.dispose();
+}
 shutdown();
 `;
 const BUNDLE_JS = `import { init, tensor } from 'webgpu-bert';
@@ -95,7 +101,9 @@ export async function checkPackage({ keep = false, log = console.log } = {}) {
     }
 
     writeFileSync(join(app, 'run.mjs'), RUN_MJS);
-    log(run(process.execPath, ['run.mjs'], app).split('\n').find((l) => l.startsWith('node import ok')) ?? 'node import printed nothing');
+    const printed = run(process.execPath, ['run.mjs'], app).split('\n');
+    log(printed.find((l) => l.startsWith('node import ok')) ?? 'node import printed nothing');
+    for (const l of printed.filter((l) => l.startsWith('preset ok'))) log(l);
 
     writeFileSync(join(app, 'bundle-entry.js'), BUNDLE_JS);
     const { build } = await import('esbuild');

@@ -29,7 +29,7 @@ export * from './optim/index.ts';
 export { SafetensorsError, readSafetensors, toFloat32, writeSafetensors, type SafetensorsFile, type TensorInfo, type TensorToWrite } from './io/safetensors.ts';
 export {
   CheckpointError, checkpointFiles, configText, createModel, loadWeights, modelFromCheckpoint,
-  type LoadOptions, type LoadReport, type VocabWriter,
+  type LoadOptions, type LoadReport, type SaveDType, type SaveOptions, type VocabWriter,
 } from './io/checkpoint.ts';
 export { ProgressBar, formatDuration, formatRate } from './util/progress.ts';
 export { lineChart, barChart, type Series, type Bar } from './util/chart.ts';
@@ -42,6 +42,7 @@ export * from './pipelines/index.ts';
 // Models and pipelines by name: Hub repo ids, directories, URLs; cached (Node: the Hub's layout).
 export { pretrainedFiles, setHubPlatform, type FromPretrainedOptions, type HubOptions, type HubPlatform } from './hub/pretrained.ts';
 export { HubError, hubFileUrl, parseRepoId, type ModelSource } from './hub/source.ts';
+export { PRESETS, presetNamed, type Preset } from './hub/presets.ts';
 export type { DownloadProgress } from './hub/download.ts';
 export type { HubCache } from './hub/cache.ts';
 export { readShardedSafetensors, SAFETENSORS_INDEX } from './io/sharded.ts';

@@ -144,6 +144,40 @@ describe('save then load', () => {
     loaded.dispose();
   });
 
+  it("saves float16 weights at half the size, each the nearest half of the float32 value, and refuses what float16 cannot hold", async () => {
+    const [d32, d16] = [newDir(), newDir()];
+    const model = new BertForMaskedLM(C, { seed: 3 }).eval();
+    await saveCheckpoint(d32, model);
+    await saveCheckpoint(d16, model, { dtype: 'float16' });
+    const file = readSafetensors(readFileSync(join(d16, 'model.safetensors')));
+    expect(new Set([...file.tensors.values()].map((t) => t.dtype))).toEqual(new Set(['F16']));
+    expect(JSON.parse(readFileSync(join(d16, 'config.json'), 'utf8')).torch_dtype).toBe('float16');
+    const dataBytes = (d: string) => [...readSafetensors(readFileSync(join(d, 'model.safetensors'))).tensors.values()].reduce((n, t) => n + t.end - t.begin, 0);
+    expect(dataBytes(d16) * 2).toBe(dataBytes(d32));
+
+    const { model: loaded } = await loadCheckpoint(d16);
+    const [want, got] = [await weightsOf(model), await weightsOf(loaded)];
+    for (const [name, v] of Object.entries(want)) {
+      // Round to nearest: the loaded value is exactly the f16 rounding of the saved one, so its
+      // error is at most half an f16 ulp (2^-11 relative for normal values, 2^-25 absolute below).
+      expect(Array.from(got[name]), name).toEqual(Array.from(v, (x) => f16BitsToF32(f32ToF16Bits(x))));
+      for (let i = 0; i < v.length; i++) expect(Math.abs(got[name][i] - v[i])).toBeLessThanOrEqual(Math.max(Math.abs(v[i]) * 2 ** -11, 2 ** -25));
+    }
+    loaded.dispose();
+
+    const big = new BertForMaskedLM(C, { seed: 3 });
+    const bias = big.namedParameters().find(([n]) => n === 'cls.predictions.bias')![1];
+    const values = new Float32Array(bias.shape.reduce((a, b) => a * b, 1));
+    values[5] = 70000;
+    bias.assign(values);
+    const d = newDir();
+    await expect(saveCheckpoint(d, big, { dtype: 'float16' })).rejects.toThrow("parameter 'cls.predictions.bias' holds 70000 at index 5, outside float16's range (+-65504); save it as float32");
+    expect(existsSync(join(d, 'model.safetensors'))).toBe(false);
+    await expect(saveCheckpoint(d, big, { dtype: 'bfloat16' as never })).rejects.toThrow(`save: dtype must be 'float32' or 'float16', got "bfloat16"`);
+    big.dispose();
+    model.dispose();
+  });
+
   it('loads a backbone checkpoint (BertModel, no "bert." prefix) into a task model and the reverse', async () => {
     const dir = newDir();
     const base = new BertModel(C, { seed: 3 });

@@ -45,10 +45,11 @@ describe('the synthetic QA task', () => {
 });
 
 describe('demos (smoke configuration)', () => {
-  it('mlm-then-classify: pretrains, fine-tunes frozen then unfrozen, saves, reloads, classifies', () => {
+  it('mlm-then-classify: from the preset, masked-LM, fine-tunes frozen then unfrozen, saves, reloads, classifies', () => {
     const out = join(scratch, 'mlm-then-classify');
     const r = demo('mlm-then-classify.ts', ['--out', out]);
     expect(r.status).toBe(0);
+    expect(r.stdout).toContain('starting from the preset webgpu-bert/bert-tiny-shipped-corpora');
     expect(r.stdout).toMatch(/Epoch 2 fill-mask: Click here to \[MASK\]/);
     expect(r.stdout).toMatch(/what it reached/);
     for (const f of ['summary.json', 'mlm-curves.svg', 'classifier-curves.svg', 'pretrained/model.safetensors', 'pretrained/vocab.txt', 'classifier/pipeline.json']) {
@@ -59,6 +60,14 @@ describe('demos (smoke configuration)', () => {
     expect(s.peakGpuBytes).toBeGreaterThan(0);
     // The reloaded end-to-end model scores the test set exactly as the one in memory did.
     expect(s.results.reloadedTestAccuracy).toBe(s.results.testAccuracy);
+  });
+
+  it('mlm-then-classify --from scratch: a vocabulary and a model of its own', () => {
+    const out = join(scratch, 'mlm-then-classify-scratch');
+    const r = demo('mlm-then-classify.ts', ['--out', out, '--from', 'scratch']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('starting from scratch');
+    expect(r.stdout).toMatch(/WordPiece vocabulary of 600 learnt/);
   });
 
   it('classify-with-warmup: starts from that checkpoint, takes a class-folder directory, reloads identically; names a bad directory', () => {
@@ -77,7 +86,7 @@ describe('demos (smoke configuration)', () => {
     const pretrained = join(scratch, 'mlm-then-classify', 'pretrained');
     const r = demo('classify-with-warmup.ts', ['--data', dir, '--out', out, '--pretrained', pretrained]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`loaded ${pretrained}/`);
+    expect(r.stdout).toContain(`starting from ${pretrained}`);
     expect(r.stdout).toMatch(/52 training texts \(neg \d+, pos \d+\), 12 validation texts .*, 16 test texts/);
     expect(r.stdout).toContain('the reloaded model gives bit-identical scores');
     for (const f of ['summary.json', 'curves.svg', 'classifier/model.safetensors']) expect(existsSync(join(out, f)), f).toBe(true);
@@ -88,13 +97,14 @@ describe('demos (smoke configuration)', () => {
     expect(bad.stderr).toMatch(/error: --data .*no-such-dir: no such directory/);
   });
 
-  it('embeddings-and-qa: trains on the synthetic cloze task, scores EM / F1, prints embeddings, answers raw paragraphs', () => {
+  it('embeddings-and-qa: embeddings and fill-mask of the preset, fine-tunes on the synthetic cloze task, scores EM / F1, answers raw paragraphs', () => {
     const out = join(scratch, 'embeddings-and-qa');
     const r = demo('embeddings-and-qa.ts', ['--out', out]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('TRAINED ON THIS SYNTHETIC CLOZE TASK');
     expect(r.stdout).toMatch(/sequence output: shape \[1, \d+, 128\]/);
     expect(r.stdout).toMatch(/hidden state 2 \(layer 2\): shape/);
+    expect(r.stdout).toMatch(/fill-mask "i love \[MASK\]\.": \S+ 0\.\d{3}/);
     expect(r.stdout).toMatch(/Q: The city stands on the river what\?\n  A: "/);
     const s = summary(out);
     expect(s.results.exactMatch).toBeGreaterThanOrEqual(0);
@@ -109,6 +119,8 @@ describe('demos (smoke configuration)', () => {
     expect(r.stdout).toMatch(/held-out masked-token accuracy/);
     expect(r.stdout).toMatch(/"The senator told reporters.*"\n    -> \w+ \d\.\d{3}/);
     for (const f of ['summary.json', 'mlm-curves.svg', 'classifier-curves.svg']) expect(existsSync(join(out, f)), f).toBe(true);
-    expect(summary(out).phases).toHaveLength(2);
+    expect(r.stdout).toContain('4. the pretrained preset fine-tuned as a classifier');
+    for (const f of ['finetune-curves.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(summary(out).phases).toHaveLength(3);
   });
 });

@@ -218,7 +218,7 @@ describe('fromPretrained from the Hub', () => {
     expect(bare).toBeInstanceOf(BertModel);
     bare.dispose();
     await expect(pipeline('summarization' as 'fill-mask', 'org/tiny')).rejects.toThrow("pipeline: unknown task \"summarization\"; expected one of 'fill-mask', 'text-classification', 'feature-extraction', 'question-answering'");
-    await expect(pipeline('text-classification', 'org/tiny', opts(cacheDir))).rejects.toThrow("org/tiny: the directory holds a 'fill-mask' pipeline, not 'text-classification'");
+    await expect(pipeline('text-classification', 'org/tiny', opts(cacheDir))).rejects.toThrow("org/tiny: TextClassifier.fromPretrained: the checkpoint is a 'fill-mask' model, not a classifier; pass { labels: [...] }");
   });
 
   it('honours HF_ENDPOINT and HF_TOKEN', async () => {

@@ -81,8 +81,10 @@ export interface PretrainOptions {
   trainTexts: readonly string[];
   /** Texts never trained on, for the held-out masked accuracy. */
   heldOutTexts: readonly string[];
-  /** Model size ('bert-tiny', 'L-4_H-256_A-4'). */
-  size: string;
+  /** Model size ('bert-tiny', 'L-4_H-256_A-4') of a new model, or */
+  size?: string;
+  /** a pretrained model to go on training (its tokenizer is `tokenizer`). */
+  model?: BertForMaskedLM;
   steps: number;
   /** fit() epochs are this many steps (a fill-mask sample and a validation pass after each). */
   stepsPerEpoch: number;
@@ -109,6 +111,8 @@ export interface PretrainResult {
   baselineToken: string;
   trainWindows: number;
   heldOutMasks: number;
+  /** The held-out batches, masks fixed (to measure another copy of the model on the same masks). */
+  heldOut: MaskedLMHostBatch[];
 }
 
 export async function pretrainMaskedLM(o: PretrainOptions): Promise<PretrainResult> {
@@ -122,9 +126,9 @@ export async function pretrainMaskedLM(o: PretrainOptions): Promise<PretrainResu
   if (!train.length || !heldOut.length || !heldOut[0].masks) throw new Error(`pretraining: too little text for batches of ${batchSize} x ${S} tokens (${trainWindows.length} training windows)`);
   const top = mostFrequentToken(trainWindows, tokenizer.vocabSize);
 
-  const config: BertConfig = bertConfig(o.size, { vocab: tokenizer, max_position_embeddings: S });
-  const model = new BertForMaskedLM(config, { seed: o.seed });
-  console.log(`BertForMaskedLM ${o.size} (L-${config.num_hidden_layers}_H-${config.hidden_size}_A-${config.num_attention_heads}), ${(model.parameterCount() / 1e6).toFixed(2)}M parameters; ` +
+  const model = o.model ?? new BertForMaskedLM(bertConfig(o.size ?? 'bert-tiny', { vocab: tokenizer, max_position_embeddings: S }), { seed: o.seed });
+  const config = model.config;
+  console.log(`BertForMaskedLM${o.model ? ' (pretrained)' : ` ${o.size}`} (L-${config.num_hidden_layers}_H-${config.hidden_size}_A-${config.num_attention_heads}), ${(model.parameterCount() / 1e6).toFixed(2)}M parameters; ` +
     `${trainWindows.length} training windows of <= ${S - 2} tokens (${train.length} batches of ${batchSize}), ${heldOut.length * batchSize} held-out windows`);
   const task = maskedLM({ tokenizer, sequenceLength: S, seed: o.seed });
   const callbacks: Callback[] = [...(o.callbacks ?? [])];
@@ -138,6 +142,6 @@ export async function pretrainMaskedLM(o: PretrainOptions): Promise<PretrainResu
   return {
     model, history, maskedAccuracy: accuracy, baselineAccuracy: baselineAccuracy(heldOut, top),
     baselineToken: tokenizer.idToToken(top) ?? String(top), trainWindows: trainWindows.length,
-    heldOutMasks: heldOut.reduce((n, b) => n + b.masks!.maskWeights.reduce((s, w) => s + w, 0), 0),
+    heldOutMasks: heldOut.reduce((n, b) => n + b.masks!.maskWeights.reduce((s, w) => s + w, 0), 0), heldOut,
   };
 }

@@ -2,9 +2,10 @@
 // needs a software Vulkan driver; this module finds one by itself (lavapipe first, SwiftShader
 // second) so users set no environment variable. It is the only GPU module that touches Node.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ShaderLoader } from './shaders.ts';
+import { packageFolder } from '../util/package-root.node.ts';
 
 const SOFTWARE_DRIVERS = [
   '/usr/share/vulkan/icd.d/lvp_icd.json',
@@ -100,13 +101,8 @@ export function releaseNodeGpu(): void {
 
 /** Reads shaders/<file> from the package on disk (from src/gpu/ in the repo, or dist/ when built). */
 export function diskShaderLoader(): ShaderLoader {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'shaders'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`webgpu-bert: cannot find the shaders/ folder above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-  const root = join(dir, 'shaders');
+  const root = packageFolder('shaders');
+  if (!root) throw new Error(`webgpu-bert: cannot find the shaders/ folder above ${fileURLToPath(import.meta.url)}`);
   return (file) => {
     const path = join(root, file);
     if (!existsSync(path)) throw new Error(`Shader file not found: ${path}`);

@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { packageFolder } from '../util/package-root.node.ts';
 import { ProgressBar } from '../util/progress.ts';
 import { defaultHubCacheDir, NodeHubCache } from './cache.node.ts';
 import type { HubPlatform } from './pretrained.ts';
@@ -19,6 +20,10 @@ export const nodeHubPlatform: HubPlatform = {
   exists: async (dir, name) => (await stat(join(dir, name)).catch(() => null))?.isFile() ?? false,
   cache: (dir) => new NodeHubCache(dir ?? defaultHubCacheDir()),
   readsRedirects: true,
+  presetLocation(folder) {
+    const presets = packageFolder('presets');
+    return presets && statSync(join(presets, folder), { throwIfNoEntry: false })?.isDirectory() ? { kind: 'directory', path: join(presets, folder) } : null;
+  },
   progressBar(label, total) {
     // Small files (config, vocabulary) finish before a bar would be worth drawing.
     if (total !== undefined && total < 1_000_000) return null;

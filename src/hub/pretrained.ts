@@ -10,6 +10,7 @@ import { weightsFromFiles, type PipelineFiles } from '../pipelines/files.ts';
 import { parseJsonFile } from '../util/json.ts';
 import { isCommitHash, normalizeEtag, type HubCache } from './cache.ts';
 import { download, head, httpError, isMissingEntry, type DownloadProgress } from './download.ts';
+import { presetNamed, type Preset } from './presets.ts';
 import { DEFAULT_ENDPOINT, HubError, hubFileUrl, modelSource, sourceName, type ModelSource } from './source.ts';
 
 export interface HubOptions {
@@ -48,6 +49,8 @@ export interface HubPlatform {
   readsRedirects: boolean;
   /** A progress display for one download, or null. */
   progressBar(file: string, total: number | undefined): { update(loaded: number): void; finish(): void } | null;
+  /** Where the package's presets/<folder> is: a directory (Node) or a URL (browsers), or null. */
+  presetLocation(folder: string): ModelSource | null;
 }
 
 let platform: HubPlatform = {
@@ -58,6 +61,7 @@ let platform: HubPlatform = {
   cache: () => null,
   readsRedirects: false,
   progressBar: () => null,
+  presetLocation: () => null,
 };
 
 export function setHubPlatform(p: HubPlatform): void {
@@ -72,9 +76,10 @@ type Getter = (file: string, optional: boolean) => Promise<Uint8Array | null>;
 
 /** The files of a model (and, with `tokenizer`, its tokenizer and pipeline settings), by name, directory or URL. */
 export async function pretrainedFiles(nameOrPathOrUrl: string, options: HubOptions = {}, what: { tokenizer: boolean } = { tokenizer: true }): Promise<{ files: PipelineFiles; name: string }> {
-  const source = modelSource(nameOrPathOrUrl, platform.isDirectory);
+  const preset = presetNamed(nameOrPathOrUrl);
+  const source = preset ? presetSource(preset) : modelSource(nameOrPathOrUrl, platform.isDirectory);
   if (source.kind === 'hub' && options.revision) source.revision = options.revision;
-  const name = sourceName(source);
+  const name = preset ? `${preset.name} (preset in ${sourceName(source)})` : sourceName(source);
   const get = getter(source, options, name);
   const files: PipelineFiles = {};
   const put = (file: string, bytes: Uint8Array | null) => {
@@ -98,6 +103,12 @@ export async function pretrainedFiles(nameOrPathOrUrl: string, options: HubOptio
   }
   if (what.tokenizer) for (const f of TOKENIZER_FILES) put(f, await get(f, true));
   return { files, name };
+}
+
+function presetSource(preset: Preset): ModelSource {
+  const location = platform.presetLocation(preset.folder);
+  if (!location) throw new HubError(`fromPretrained: the preset ${preset.name} ships in the webgpu-bert package's presets/${preset.folder} folder, which cannot be found from here; pass that folder's path or URL instead`);
+  return location;
 }
 
 // PICKLES are only probed for existence, never downloaded or read.

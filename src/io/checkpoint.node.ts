@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { BertPretrained } from '../nn/pretrained.ts';
-import { configText, loadWeights, modelFromCheckpoint, SAFETENSORS_METADATA, CheckpointError, type LoadOptions, type LoadReport, type VocabWriter } from './checkpoint.ts';
+import { configText, loadWeights, modelFromCheckpoint, safetensorsDType, SAFETENSORS_METADATA, storedValues, CheckpointError, type LoadOptions, type LoadReport, type SaveOptions } from './checkpoint.ts';
 import { planSafetensors, readSafetensors, tensorBytes, type TensorToWrite } from './safetensors.ts';
 
 export const CONFIG_FILE = 'config.json';
@@ -53,16 +53,19 @@ export async function writeSafetensorsFile(path: string, tensors: readonly Omit<
 }
 
 /**
- * Saves `model` as a Hugging Face checkpoint directory: config.json, model.safetensors (f32, HF
- * tensor names; tied weights stored once, as transformers does) and vocab.txt when a tokenizer is
- * given. Parameters are downloaded one at a time, so host memory holds one tensor at a time.
+ * Saves `model` as a Hugging Face checkpoint directory: config.json, model.safetensors (float32,
+ * or float16 with `dtype: 'float16'`; HF tensor names; tied weights stored once, as transformers
+ * does) and vocab.txt when a tokenizer is given. Parameters are downloaded one at a time, so host
+ * memory holds one tensor at a time.
  */
-export async function saveCheckpoint(dir: string, model: BertPretrained, options: { tokenizer?: VocabWriter } = {}): Promise<void> {
+export async function saveCheckpoint(dir: string, model: BertPretrained, options: SaveOptions = {}): Promise<void> {
+  const { dtype = 'float32' } = options;
+  storedValues('', new Float32Array(0), dtype); // an unknown dtype fails before anything is written
   await mkdir(dir, { recursive: true });
   const params = new Map(model.namedParameters());
-  const entries = [...params].map(([name, p]) => ({ name, dtype: 'F32' as const, shape: [...p.shape] }));
-  await writeSafetensorsFile(join(dir, WEIGHTS_FILE), entries, (name) => params.get(name)!.data(), SAFETENSORS_METADATA);
-  await writeFileAtomic(join(dir, CONFIG_FILE), configText(model));
+  const entries = [...params].map(([name, p]) => ({ name, dtype: safetensorsDType(dtype), shape: [...p.shape] }));
+  await writeSafetensorsFile(join(dir, WEIGHTS_FILE), entries, async (name) => storedValues(name, await params.get(name)!.data(), dtype), SAFETENSORS_METADATA);
+  await writeFileAtomic(join(dir, CONFIG_FILE), configText(model, dtype));
   if (options.tokenizer) await writeFileAtomic(join(dir, VOCAB_FILE), options.tokenizer.toVocabText());
 }
 

@@ -4,6 +4,7 @@
 // downloads. Loading validates every tensor before any is uploaded: a load either completes or
 // leaves the model untouched. No Node APIs here (see checkpoint.node.ts for directories).
 import type { Module, Parameter } from '../nn/module.ts';
+import { f32ToF16Bits } from '../gpu/dtype.ts';
 import { engine } from '../gpu/runtime.ts';
 import { parseConfig, type BertConfig } from '../nn/config.ts';
 import { BertClassifier } from '../nn/classifier.ts';
@@ -211,25 +212,55 @@ export function modelFromCheckpoint(configJson: string | Record<string, unknown>
 
 // ------------------------------------------------------------------ saving
 
+/** How a saved checkpoint stores its weights: float32, or float16 at half the size (torch_dtype float16). */
+export type SaveDType = 'float32' | 'float16';
+
+export interface SaveOptions {
+  /** Writes vocab.txt too. */
+  tokenizer?: VocabWriter;
+  /** Default 'float32'. float16 rounds each weight to nearest (relative error <= 2^-11). */
+  dtype?: SaveDType;
+}
+
 /** config.json text for a model, as transformers writes it (sorted keys, 2-space indent). */
-export function configText(model: BertPretrained): string {
-  const json: Record<string, unknown> = { ...model.configJson(), torch_dtype: 'float32' };
+export function configText(model: BertPretrained, dtype: SaveDType = 'float32'): string {
+  const json: Record<string, unknown> = { ...model.configJson(), torch_dtype: dtype };
   const sorted = Object.fromEntries(Object.keys(json).sort().map((k) => [k, json[k]]));
   return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
+/** A parameter's values as stored: F32 as is, or F16 bits, refusing values float16 cannot hold. */
+export function storedValues(name: string, values: Float32Array, dtype: SaveDType = 'float32'): Float32Array | Uint16Array {
+  if (dtype === 'float32') return values;
+  if (dtype !== 'float16') throw new CheckpointError(`save: dtype must be 'float32' or 'float16', got ${JSON.stringify(dtype)}`);
+  const bits = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Math.abs(v) > F16_MAX) throw new CheckpointError(`save: parameter '${name}' holds ${v} at index ${i}, outside float16's range (+-${F16_MAX}); save it as float32`);
+    bits[i] = f32ToF16Bits(v);
+  }
+  return bits;
+}
+
+/** The largest finite float16. Values rounding beyond it would become infinity. */
+const F16_MAX = 65504;
+
+export function safetensorsDType(dtype: SaveDType = 'float32'): 'F32' | 'F16' {
+  return dtype === 'float16' ? 'F16' : 'F32';
+}
+
 /** The tensors a checkpoint holds for a model, in HF names (downloaded from the GPU). */
-export async function modelTensors(model: Module): Promise<TensorToWrite[]> {
+export async function modelTensors(model: Module, dtype: SaveDType = 'float32'): Promise<TensorToWrite[]> {
   const named = model.namedParameters();
   const values = await Promise.all(named.map(([, p]) => p.data()));
-  return named.map(([name, p], i) => ({ name, dtype: 'F32', shape: [...p.shape], data: values[i] }));
+  return named.map(([name, p], i) => ({ name, dtype: safetensorsDType(dtype), shape: [...p.shape], data: storedValues(name, values[i], dtype) }));
 }
 
 /** The files of a checkpoint directory, in memory (for browsers; Node streams them, see checkpoint.node.ts). */
-export async function checkpointFiles(model: BertPretrained, options: { tokenizer?: VocabWriter } = {}): Promise<Record<string, string | Uint8Array>> {
+export async function checkpointFiles(model: BertPretrained, options: SaveOptions = {}): Promise<Record<string, string | Uint8Array>> {
   const files: Record<string, string | Uint8Array> = {
-    'config.json': configText(model),
-    'model.safetensors': writeSafetensors(await modelTensors(model), SAFETENSORS_METADATA),
+    'config.json': configText(model, options.dtype),
+    'model.safetensors': writeSafetensors(await modelTensors(model, options.dtype), SAFETENSORS_METADATA),
   };
   if (options.tokenizer) files['vocab.txt'] = options.tokenizer.toVocabText();
   return files;

@@ -10,7 +10,7 @@
 // are a record name -> contents (browsers); on disk a storage that Node registers writes each
 // file atomically (save.node.ts).
 import { WordPieceTokenizer } from '../data/wordpiece-tokenizer.ts';
-import { checkpointFiles, configText, modelFromCheckpoint, type LoadOptions } from '../io/checkpoint.ts';
+import { checkpointFiles, modelFromCheckpoint, type LoadOptions, type SaveDType } from '../io/checkpoint.ts';
 import { CUSTOM_CLASSIFIER, type BertPretrained } from '../nn/pretrained.ts';
 import type { SafetensorsFile } from '../io/safetensors.ts';
 import { readShardedSafetensors, SAFETENSORS_INDEX } from '../io/sharded.ts';
@@ -34,7 +34,7 @@ export interface PipelineSettings {
 /** Writes and reads pipeline directories; Node registers one (src/pipelines/save.node.ts). */
 export interface PipelineStorage {
   /** Writes the model (config.json + model.safetensors, streamed) and the other files, each atomically. */
-  save(dir: string, model: BertPretrained, files: Record<string, string>): Promise<void>;
+  save(dir: string, model: BertPretrained, files: Record<string, string>, options?: { dtype?: SaveDType }): Promise<void>;
   /** Reads every file of the layout that exists in `dir`. */
   load(dir: string): Promise<PipelineFiles>;
 }
@@ -87,8 +87,8 @@ export function pipelineTextFiles(tokenizer: WordPieceTokenizer, settings: Pipel
 }
 
 /** Every file of a pipeline, in memory. */
-export async function pipelineFiles(model: BertPretrained, tokenizer: WordPieceTokenizer, settings: PipelineSettings): Promise<PipelineFiles> {
-  return { ...(await checkpointFiles(model)), 'config.json': configText(model), ...pipelineTextFiles(tokenizer, settings) };
+export async function pipelineFiles(model: BertPretrained, tokenizer: WordPieceTokenizer, settings: PipelineSettings, options: { dtype?: SaveDType } = {}): Promise<PipelineFiles> {
+  return { ...(await checkpointFiles(model, options)), ...pipelineTextFiles(tokenizer, settings) };
 }
 
 function text(files: PipelineFiles, name: string): string | undefined {

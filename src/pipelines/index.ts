@@ -1,6 +1,6 @@
 // Raw strings in, answers out: pipelines that hold a model, its tokenizer and its settings.
 export { Pipeline, type PipelineOptions } from './pipeline.ts';
-export { TextClassifier, type Classification, type CreateTextClassifierOptions, type TextClassifierFitOptions, type TextClassifierOptions } from './text_classifier.ts';
+export { TextClassifier, type Classification, type NewHeadOptions, type CreateTextClassifierOptions, type TextClassifierFitOptions, type TextClassifierOptions } from './text_classifier.ts';
 export { FillMask, type FillMaskCandidate, type FillMaskOptions, type MaskPrediction } from './fill_mask.ts';
 export { FeatureExtraction, Matrix, type FeatureOptions, type TextFeatures } from './feature_extraction.ts';
 export { QuestionAnswering, type Answer, type QuestionAnsweringOptions } from './question_answering.ts';

@@ -2,6 +2,7 @@
 // as one directory that loads back to the same predictions.
 import type { WordPieceTokenizer } from '../data/wordpiece-tokenizer.ts';
 import type { BertPretrained } from '../nn/pretrained.ts';
+import type { SaveDType } from '../io/checkpoint.ts';
 import { pipelineFiles, pipelineStorage, pipelineTextFiles, type PipelineFiles, type PipelineSettings, type PipelineTask } from './files.ts';
 
 export interface PipelineOptions<M> {
@@ -38,16 +39,17 @@ export abstract class Pipeline<M extends BertPretrained> {
   }
 
   /** Every file of the saved pipeline, in memory (for browsers; Node's save() streams the weights). */
-  toFiles(): Promise<PipelineFiles> {
-    return pipelineFiles(this.model, this.tokenizer, this.settings());
+  toFiles(options: { dtype?: SaveDType } = {}): Promise<PipelineFiles> {
+    return pipelineFiles(this.model, this.tokenizer, this.settings(), options);
   }
 
   /**
    * Saves the model, tokenizer and settings to a directory (Node): a Hugging Face model directory
    * plus pipeline.json; every file is written to a temporary name and renamed into place.
+   * `dtype: 'float16'` stores the weights at half the size.
    */
-  async save(dir: string): Promise<void> {
-    await pipelineStorage().save(dir, this.model, pipelineTextFiles(this.tokenizer, this.settings()));
+  async save(dir: string, options: { dtype?: SaveDType } = {}): Promise<void> {
+    await pipelineStorage().save(dir, this.model, pipelineTextFiles(this.tokenizer, this.settings()), options);
   }
 
   /** Frees the model's GPU memory. */

@@ -12,6 +12,7 @@ import {
 } from '../train/tasks/question_answering.ts';
 import type { Padding } from '../train/text.ts';
 import { modelFromFiles, pipelineStorage, settingsFromFiles, tokenizerFromFiles, type PipelineFiles, type PipelineSettings } from './files.ts';
+import { copyBackboneWeights } from './backbone.ts';
 import { Pipeline, type PipelineOptions } from './pipeline.ts';
 import { pipelineFromPretrained, type HubOptions } from '../hub/pretrained.ts';
 
@@ -81,9 +82,28 @@ export class QuestionAnswering extends Pipeline<BertForQuestionAnswering> {
     };
   }
 
-  /** By Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL; cached (see HubOptions). */
-  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions = {}): Promise<QuestionAnswering> {
-    return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => QuestionAnswering.fromFiles(files));
+  /**
+   * By Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), preset, directory or URL;
+   * cached (see HubOptions). Any BERT that is not a QA model (a fill-mask preset, a backbone) gets a
+   * new, initialised span head on its encoder, as transformers' AutoModelForQuestionAnswering does:
+   * fine-tune it (fit) before asking questions.
+   */
+  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions & { seed?: number; sequenceLength?: number } = {}): Promise<QuestionAnswering> {
+    return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => {
+      const settings = settingsFromFiles(files);
+      if (settings.task === 'question-answering') return QuestionAnswering.fromFiles(files);
+      const backbone = modelFromFiles(files);
+      const model = new BertForQuestionAnswering({ ...backbone.config }, { seed: options.seed });
+      try {
+        copyBackboneWeights(backbone, model);
+        return new QuestionAnswering({ model, tokenizer: tokenizerFromFiles(files), sequenceLength: options.sequenceLength ?? settings.sequenceLength });
+      } catch (e) {
+        model.dispose();
+        throw e;
+      } finally {
+        backbone.dispose();
+      }
+    });
   }
 
   static async load(dir: string): Promise<QuestionAnswering> {

@@ -4,14 +4,15 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { saveCheckpoint, writeFileAtomic } from '../io/checkpoint.node.ts';
+import type { SaveDType } from '../io/checkpoint.ts';
 import type { BertPretrained } from '../nn/pretrained.ts';
 import { PIPELINE_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, type PipelineFiles, type PipelineStorage } from './files.ts';
 
 const TEXT_FILES = ['config.json', 'vocab.txt', TOKENIZER_FILE, TOKENIZER_CONFIG_FILE, PIPELINE_FILE];
 
 export const nodePipelineStorage: PipelineStorage = {
-  async save(dir: string, model: BertPretrained, files: Record<string, string>): Promise<void> {
-    await saveCheckpoint(dir, model);
+  async save(dir: string, model: BertPretrained, files: Record<string, string>, options: { dtype?: SaveDType } = {}): Promise<void> {
+    await saveCheckpoint(dir, model, options);
     for (const [name, contents] of Object.entries(files)) await writeFileAtomic(join(dir, name), contents);
   },
 

@@ -52,6 +52,9 @@ export interface CreateTextClassifierOptions {
   seed?: number;
 }
 
+/** fromPretrained's options for a checkpoint that is not a classifier yet. */
+export type NewHeadOptions = Partial<Pick<CreateTextClassifierOptions, 'labels' | 'sequenceLength' | 'pooling' | 'hiddenSize' | 'seed'>>;
+
 /** fit()'s options for raw strings: validation data as texts and labels. */
 export interface TextClassifierFitOptions extends Omit<FitOptions<ClassificationExample>, 'task' | 'validationData'> {
   validationData?: { texts: readonly TextInput[]; labels: readonly (number | string)[] };
@@ -134,9 +137,31 @@ export class TextClassifier extends Pipeline<BertClassifier> {
     return { ...super.settings(), padding: this.padding };
   }
 
-  /** By Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL; cached (see HubOptions). */
-  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions = {}): Promise<TextClassifier> {
-    return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => TextClassifier.fromFiles(files));
+  /**
+   * By Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), preset, directory or URL;
+   * cached (see HubOptions). A classifier loads as it was saved. Any other BERT (a fill-mask preset, a
+   * backbone) needs `labels`: its encoder gets a new, initialised classification head, as KerasNLP's
+   * `BertClassifier.from_preset(name, num_classes)` and transformers' `num_labels` do.
+   */
+  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions & NewHeadOptions = {}): Promise<TextClassifier> {
+    return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => {
+      const settings = settingsFromFiles(files);
+      if (settings.task === 'text-classification') {
+        const classifier = TextClassifier.fromFiles(files);
+        if (options.labels && options.labels.join('\n') !== classifier.labels.join('\n')) {
+          classifier.dispose();
+          throw new Error(`TextClassifier.fromPretrained: the checkpoint is a classifier of ${classifier.labels.join(', ')}; labels ${options.labels.join(', ')} were asked for (load its encoder into a new head with TextClassifier.create({ backbone }))`);
+        }
+        return classifier;
+      }
+      if (!options.labels) throw new Error(`TextClassifier.fromPretrained: the checkpoint is a '${settings.task}' model, not a classifier; pass { labels: [...] } to put a new classification head on its encoder`);
+      const backbone = modelFromFiles(files);
+      try {
+        return TextClassifier.create({ ...options, labels: options.labels, tokenizer: tokenizerFromFiles(files), backbone, sequenceLength: options.sequenceLength ?? settings.sequenceLength });
+      } finally {
+        backbone.dispose();
+      }
+    });
   }
 
   /** Loads a classifier saved with save() (or a transformers BertForSequenceClassification directory). */
