@@ -6,7 +6,7 @@
 // frequent token of the training windows (the bar is 2x that).
 import {
   BertForMaskedLM, FillMaskPrinter, LearningCurves, MaskedLMMaskGenerator, MultiSegmentPacker, Random, WordPieceTokenizer,
-  bertConfig, evaluate, fit, maskedLM, trainWordPieceVocab, type BertConfig, type Callback, type History, type MaskedLMHostBatch,
+  bertConfig, evaluate, fit, maskedLM, trainWordPieceVocab, type Callback, type History, type MaskedLMHostBatch,
 } from '../../src/node.ts';
 
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
@@ -126,9 +126,10 @@ export async function pretrainMaskedLM(o: PretrainOptions): Promise<PretrainResu
   if (!train.length || !heldOut.length || !heldOut[0].masks) throw new Error(`pretraining: too little text for batches of ${batchSize} x ${S} tokens (${trainWindows.length} training windows)`);
   const top = mostFrequentToken(trainWindows, tokenizer.vocabSize);
 
-  const model = o.model ?? new BertForMaskedLM(bertConfig(o.size ?? 'bert-tiny', { vocab: tokenizer, max_position_embeddings: S }), { seed: o.seed });
+  const size = o.size ?? 'bert-tiny';
+  const model = o.model ?? new BertForMaskedLM(bertConfig(size, { vocab: tokenizer, max_position_embeddings: S }), { seed: o.seed });
   const config = model.config;
-  console.log(`BertForMaskedLM${o.model ? ' (pretrained)' : ` ${o.size}`} (L-${config.num_hidden_layers}_H-${config.hidden_size}_A-${config.num_attention_heads}), ${(model.parameterCount() / 1e6).toFixed(2)}M parameters; ` +
+  console.log(`BertForMaskedLM${o.model ? ' (pretrained)' : ` ${size}`} (L-${config.num_hidden_layers}_H-${config.hidden_size}_A-${config.num_attention_heads}), ${(model.parameterCount() / 1e6).toFixed(2)}M parameters; ` +
     `${trainWindows.length} training windows of <= ${S - 2} tokens (${train.length} batches of ${batchSize}), ${heldOut.length * batchSize} held-out windows`);
   const task = maskedLM({ tokenizer, sequenceLength: S, seed: o.seed });
   const callbacks: Callback[] = [...(o.callbacks ?? [])];

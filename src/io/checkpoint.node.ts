@@ -60,10 +60,10 @@ export async function writeSafetensorsFile(path: string, tensors: readonly Omit<
  */
 export async function saveCheckpoint(dir: string, model: BertPretrained, options: SaveOptions = {}): Promise<void> {
   const { dtype = 'float32' } = options;
-  storedValues('', new Float32Array(0), dtype); // an unknown dtype fails before anything is written
+  const stored = safetensorsDType(dtype);
   await mkdir(dir, { recursive: true });
   const params = new Map(model.namedParameters());
-  const entries = [...params].map(([name, p]) => ({ name, dtype: safetensorsDType(dtype), shape: [...p.shape] }));
+  const entries = [...params].map(([name, p]) => ({ name, dtype: stored, shape: [...p.shape] }));
   await writeSafetensorsFile(join(dir, WEIGHTS_FILE), entries, async (name) => storedValues(name, await params.get(name)!.data(), dtype), SAFETENSORS_METADATA);
   await writeFileAtomic(join(dir, CONFIG_FILE), configText(model, dtype));
   if (options.tokenizer) await writeFileAtomic(join(dir, VOCAB_FILE), options.tokenizer.toVocabText());

@@ -229,24 +229,24 @@ export function configText(model: BertPretrained, dtype: SaveDType = 'float32'):
   return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
-/** A parameter's values as stored: F32 as is, or F16 bits, refusing values float16 cannot hold. */
-export function storedValues(name: string, values: Float32Array, dtype: SaveDType = 'float32'): Float32Array | Uint16Array {
-  if (dtype === 'float32') return values;
-  if (dtype !== 'float16') throw new CheckpointError(`save: dtype must be 'float32' or 'float16', got ${JSON.stringify(dtype)}`);
-  const bits = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Math.abs(v) > F16_MAX) throw new CheckpointError(`save: parameter '${name}' holds ${v} at index ${i}, outside float16's range (+-${F16_MAX}); save it as float32`);
-    bits[i] = f32ToF16Bits(v);
-  }
-  return bits;
+/** The safetensors dtype of a SaveDType; an unknown one throws before anything is written. */
+export function safetensorsDType(dtype: SaveDType = 'float32'): 'F32' | 'F16' {
+  if (dtype === 'float32') return 'F32';
+  if (dtype === 'float16') return 'F16';
+  throw new CheckpointError(`save: dtype must be 'float32' or 'float16', got ${JSON.stringify(dtype)}`);
 }
 
-/** The largest finite float16. Values rounding beyond it would become infinity. */
-const F16_MAX = 65504;
-
-export function safetensorsDType(dtype: SaveDType = 'float32'): 'F32' | 'F16' {
-  return dtype === 'float16' ? 'F16' : 'F32';
+/** A parameter's values as stored: F32 as is, or F16 bits, refusing a finite value that rounds to infinity. */
+export function storedValues(name: string, values: Float32Array, dtype: SaveDType = 'float32'): Float32Array | Uint16Array {
+  if (safetensorsDType(dtype) === 'F32') return values;
+  const bits = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    bits[i] = f32ToF16Bits(values[i]);
+    if ((bits[i] & 0x7fff) === 0x7c00 && Number.isFinite(values[i])) {
+      throw new CheckpointError(`save: parameter '${name}' holds ${values[i]} at index ${i}, outside float16's range (+-65504); save it as float32`);
+    }
+  }
+  return bits;
 }
 
 /** The tensors a checkpoint holds for a model, in HF names (downloaded from the GPU). */
