@@ -7,6 +7,7 @@ import { Guard, type GuardCheck } from './guard.ts';
 import { Kernel, overrideKey, packUniforms, type KernelLayout, type Overrides } from './kernel.ts';
 import { BufferPool, Usage } from './pool.ts';
 import { Scopes } from './scope.ts';
+import { DispatchProfiler, type KernelTime } from './profiler.ts';
 import { Storage, Tensor, checkShape, sizeOf, type Shape } from './tensor.ts';
 
 export interface Launch {
@@ -24,6 +25,8 @@ export interface MemoryInfo {
   liveTensors: number;
   bytesInUse: number;
   bytesPooled: number;
+  /** The most bytes in use at once since the engine started or resetPeakMemory(). */
+  peakBytesInUse: number;
   buffersCreated: number;
 }
 
@@ -51,6 +54,7 @@ export class Engine {
   private batchId = 1;
   private lastUse = new WeakMap<GPUBuffer, number>();
   private timing = false;
+  private profiler: DispatchProfiler | null = null;
 
   // Uniforms of the open batch go to 64 KiB chunks, written once just before submit.
   private uniformChunks: { gpu: GPUBuffer; cpu: ArrayBuffer }[] = [];
@@ -194,6 +198,11 @@ export class Engine {
     return { liveTensors: this.liveTensors, ...this.pool.stats() };
   }
 
+  /** Starts a new peak-memory measurement (memory().peakBytesInUse) from what is in use now. */
+  resetPeakMemory(): void {
+    this.pool.resetPeak();
+  }
+
   // ---------------------------------------------------------------- launching
 
   run(kernel: Kernel, launch: Launch): void {
@@ -234,10 +243,16 @@ export class Engine {
       throw new OpError(kernel.label, `dispatch of [${x}, ${y}, ${z}] workgroups exceeds the adapter's limit of ${maxDim} per dimension`);
     }
     const bindGroup = this.device.createBindGroup({ label: kernel.label, layout: pipeline.getBindGroupLayout(0), entries });
+    if (this.profiler) {
+      // A profiled dispatch gets a timestamped pass of its own.
+      this.endPass();
+      this.pass = this.ensureEncoder().beginComputePass({ timestampWrites: this.profiler.next(kernel.label) });
+    }
     const pass = this.ensurePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
+    if (this.profiler) this.endPass();
     this.batchKernels.push(kernel.label);
     this.lastKernel = kernel.label;
     if (!this.timing && this.batchKernels.length >= MAX_BATCH) this.flush();
@@ -312,6 +327,37 @@ export class Engine {
     querySet.destroy();
     await this.throwPendingErrors();
     return ms;
+  }
+
+  /**
+   * Runs `record` (which may await downloads) with every dispatch timed on its own, and returns
+   * the GPU time per kernel, most expensive first, or null when the adapter has no timestamp-query.
+   */
+  async profile(record: () => void | Promise<void>): Promise<KernelTime[] | null> {
+    if (!this.ctx.hasTimestamps) {
+      await record();
+      await this.sync();
+      return null;
+    }
+    if (this.profiler) throw new Error('engine.profile: a profile is already running');
+    this.flush();
+    const profiler = new DispatchProfiler(this.device);
+    this.profiler = profiler;
+    try {
+      await record();
+    } catch (e) {
+      profiler.destroy();
+      throw e;
+    } finally {
+      this.profiler = null;
+    }
+    this.endPass();
+    const staging = profiler.resolve(this.ensureEncoder());
+    this.flush();
+    await this.waitCall(() => staging.mapAsync(1));
+    const times = profiler.read(staging);
+    await this.throwPendingErrors();
+    return times;
   }
 
   /**

@@ -18,6 +18,8 @@ export interface PoolStats {
   bytesInUse: number;
   /** Bytes in buffers waiting in the pool for reuse. */
   bytesPooled: number;
+  /** The most bytes in use at once since the pool was made or resetPeak() was called. */
+  peakBytesInUse: number;
   buffersCreated: number;
 }
 
@@ -25,6 +27,7 @@ export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private bytesInUse = 0;
   private bytesPooled = 0;
+  private peakBytesInUse = 0;
   private buffersCreated = 0;
 
   constructor(private device: GPUDevice, private usage = STORAGE_USAGE) {}
@@ -39,6 +42,7 @@ export class BufferPool {
       this.buffersCreated++;
     }
     this.bytesInUse += size;
+    this.peakBytesInUse = Math.max(this.peakBytesInUse, this.bytesInUse);
     return buffer;
   }
 
@@ -58,7 +62,12 @@ export class BufferPool {
     this.bytesPooled = 0;
   }
 
+  /** Starts a new peak measurement from what is in use now. */
+  resetPeak(): void {
+    this.peakBytesInUse = this.bytesInUse;
+  }
+
   stats(): PoolStats {
-    return { bytesInUse: this.bytesInUse, bytesPooled: this.bytesPooled, buffersCreated: this.buffersCreated };
+    return { bytesInUse: this.bytesInUse, bytesPooled: this.bytesPooled, peakBytesInUse: this.peakBytesInUse, buffersCreated: this.buffersCreated };
   }
 }
