@@ -51,11 +51,14 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   return serveFiles(files, options.port);
 }
 
-/** Serves a fixed map of paths to [content type, body] on 127.0.0.1 (port 0: any free port). */
-export async function serveFiles(files: Record<string, [string, Buffer | string]>, port = 0): Promise<{ url: string; server: Server }> {
+/**
+ * Serves a fixed map of paths to [content type, body] on 127.0.0.1 (port 0: any free port), with
+ * `headers` on every response (e.g. the two that make a page cross-origin isolated).
+ */
+export async function serveFiles(files: Record<string, [string, Buffer | string]>, port = 0, headers: Record<string, string> = {}): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const file = files[new URL(req.url ?? '/', 'http://x').pathname];
-    if (file) res.writeHead(200, { 'content-type': file[0] }).end(file[1]);
+    if (file) res.writeHead(200, { ...headers, 'content-type': file[0] }).end(file[1]);
     else res.writeHead(404).end('not found');
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
