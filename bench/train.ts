@@ -107,29 +107,46 @@ async function main(): Promise<void> {
 
   const loadStart = loadavg();
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB`;
+  // The cold steps first, in child processes, while this one holds nothing yet.
+  const cold = QUICK || BROWSER_ONLY || ONLY ? null : coldSteps();
   // tfjs-webgpu polls Dawn through setImmediate; throttled for the whole process, as our engine's
   // own waits are (bench/dawn-polling.ts), so both wait the same way.
   const restore = throttleDawnPollingGlobally();
   const e = await init();
+  const adapter = e.adapter;
   const { peers, notes } = await setupPeers();
   const docs = await brownDocs();
   const batches = new Batches(loadWordPieceTokenizer(VOCAB), docs);
-  console.log(`adapter: ${e.adapter}\nmachine: ${machine}; load at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`adapter: ${adapter}\nmachine: ${machine}; load at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
   for (const n of notes) console.log(n);
+
+  const results: CaseResult[] = [];
+  let browser: BrowserResults | { error: string } | null = null;
+  // A Chromium-only run keeps its own files, beside the full run's.
+  const base = BROWSER_ONLY ? 'train-browser' : 'train';
+  /** Writes what has been measured so far (after every case: a long run stopped early keeps its results). */
+  const save = (complete: boolean) => {
+    mkdirSync(OUT, { recursive: true });
+    const out = { adapter, machine, loadStart, loadEnd: loadavg(), complete, notes, quick: QUICK, lr: LR, masksPerRow: MASKS, results, cold, browser };
+    writeFileSync(join(OUT, `${base}.json`), JSON.stringify(out, null, 1) + '\n');
+    const all = [...results, ...(browser && 'results' in browser ? browser.results.map((r) => ({ ...r, case: `${r.case} (Chromium)` })) : [])];
+    const { ratios, curves } = charts(all, `${adapter.split(' (')[0]}, ${cpus().length} CPUs`);
+    writeFileSync(join(OUT, `${base}.svg`), ratios);
+    writeFileSync(join(OUT, `${base}-curves.svg`), curves);
+  };
 
   const cases = ONLY ? CASES.filter((c) => c.name.includes(ONLY)) : CASES;
   const total = cases.reduce((s, c) => s + c.steps * (1 + peers.length), 0);
   const progress = new ProgressBar({ total, label: 'bench:train', unit: 'step', output: BROWSER_ONLY ? null : undefined });
-  const results: CaseResult[] = [];
-  for (const c of BROWSER_ONLY ? [] : cases) results.push(await runCase(e, c, peers, batches, progress));
+  for (const c of BROWSER_ONLY ? [] : cases) {
+    results.push(await runCase(e, c, peers, batches, progress));
+    save(false);
+  }
   progress.finish();
   restore();
-  const adapter = e.adapter;
   shutdown();
 
-  const cold = QUICK || BROWSER_ONLY ? null : coldSteps();
   // Chromium: the quick set (SwiftShader there is slower than lavapipe in Node).
-  let browser: BrowserResults | { error: string } | null = null;
   if (BROWSER) {
     try {
       browser = await runInBrowser({ quick: true, steps: STEPS, vocab: VOCAB, docs, only: ONLY });
@@ -137,7 +154,6 @@ async function main(): Promise<void> {
       browser = { error: String((err as Error).message ?? err) };
     }
   }
-  const loadEnd = loadavg();
 
   if (results.length) console.log(`\nNode, ${adapter}:\n${resultsTable(results)}`);
   if (cold) {
@@ -148,17 +164,8 @@ async function main(): Promise<void> {
   if (profiled?.profile) console.log(`\nour per-kernel GPU time, one step of ${profiled.case} (timestamp queries):\n${profileTable(profiled.profile)}`);
   if (browser && 'error' in browser) console.log(`\nChromium: ${browser.error}`);
   else if (browser) console.log(`\nChromium (${browser.adapter}; ${browser.notes.join('; ')}):\n${resultsTable(browser.results)}`);
-  console.log(`\nload at end ${loadEnd.map((l) => l.toFixed(2)).join(' ')}`);
-
-  mkdirSync(OUT, { recursive: true });
-  // A Chromium-only run keeps its own files, beside the full run's.
-  const base = BROWSER_ONLY ? 'train-browser' : 'train';
-  const out = { adapter, machine, loadStart, loadEnd, notes, quick: QUICK, lr: LR, masksPerRow: MASKS, results, cold, browser };
-  writeFileSync(join(OUT, `${base}.json`), JSON.stringify(out, null, 1) + '\n');
-  const all = [...results, ...(browser && 'results' in browser ? browser.results.map((r) => ({ ...r, case: `${r.case} (Chromium)` })) : [])];
-  const { ratios, curves } = charts(all, `${adapter.split(' (')[0]}, ${cpus().length} CPUs`);
-  writeFileSync(join(OUT, `${base}.svg`), ratios);
-  writeFileSync(join(OUT, `${base}-curves.svg`), curves);
+  console.log(`\nload at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  save(true);
   console.log(`wrote ${join(OUT, base)}.json, ${base}.svg, ${base}-curves.svg`);
   process.exit(0);
 }
