@@ -3,7 +3,7 @@
 import { barChart } from '../src/util/chart.ts';
 import type { CaseResult, Targets, Timing } from './harness.ts';
 
-const fmt = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(digits));
+export const fmt = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(digits));
 const ratio = (x: number | undefined) => (x === undefined ? '-' : `${fmt(x)}x`);
 const percent = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(0)}%`);
 
@@ -18,7 +18,7 @@ function speedCell(t: CaseResult['webgpu']): string {
   return `${fmt(t.ms, 3)} ms ${rate}`.trim();
 }
 
-function markdown(head: string[], rows: string[][]): string {
+export function markdown(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');

@@ -14,6 +14,7 @@ import { barChart, lineChart } from '../src/util/chart.ts';
 import type { ProgressBar } from '../src/util/progress.ts';
 import type { Tf } from './peers.ts';
 import { TfBertForMaskedLM, type HostBatch, type HostParam } from './tfjs-bert.ts';
+import { fmt, markdown } from './report.ts';
 
 export const MASKS = 20;
 export const LR = 1e-3;
@@ -57,18 +58,19 @@ export interface TfPeer {
 /** Masked-LM batches from Brown: row r holds seq - 8 (r % 4) tokens then padding, MASKS of them masked. */
 export class Batches {
   private readonly tokens: number[] = [];
+  private readonly special: Set<number>;
   private doc = 0;
 
   /** `docs`: the texts the rows are cut from, in order (Brown's documents). */
   constructor(private readonly tok: WordPieceTokenizer, private readonly docs: readonly string[]) {
     if (!docs.length) throw new Error('Batches: no documents');
+    this.special = new Set(tok.specialIds);
   }
 
   private take(n: number): number[] {
-    const special = new Set(this.tok.specialIds);
     while (this.tokens.length < n) {
       const ids = this.tok.encode(this.docs[this.doc++ % this.docs.length]).ids;
-      for (const id of ids) if (!special.has(id)) this.tokens.push(id);
+      for (const id of ids) if (!this.special.has(id)) this.tokens.push(id);
     }
     return this.tokens.splice(0, n);
   }
@@ -119,7 +121,7 @@ export function flopsOf(c: Case): number {
   return 3 * (L * layer + 2 * N * H * (H + V));
 }
 
-/** A contender: one step (returns its loss or output mean, read back), and its peak memory over one step. */
+/** A contender: one step (returns its loss or output checksum, read back), and its peak memory over one step. */
 export interface Runner {
   name: 'ours' | 'tfjs-webgpu' | 'tfjs-wasm';
   enter(): Promise<void>;
@@ -220,11 +222,10 @@ export interface CaseResult {
   flops: number;
   tokens: number;
   contenders: Record<string, Timing | { error: string }>;
-  /** Per-step values (losses, or the forward's output mean) of each contender. */
+  /** Per-step values (losses, or the forward's output checksum) of each contender. */
   values: Record<string, number[]>;
   /** Largest relative difference from ours at any step, per peer. */
   maxRelDiff: Record<string, number>;
-  firstRelDiff: Record<string, number>;
   ratios: Record<string, number>;
   profile?: KernelTime[] | null;
 }
@@ -303,28 +304,18 @@ export async function runCase(e: Engine, c: Case, peers: TfPeer[], batches: Batc
   }
   const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
   const maxRelDiff: Record<string, number> = {};
-  const firstRelDiff: Record<string, number> = {};
   const ratios: Record<string, number> = {};
   const ours = values.ours ?? [];
   for (const name of Object.keys(values).filter((n) => n !== 'ours')) {
     const v = values[name];
     maxRelDiff[name] = Math.max(...v.map((x, i) => (Number.isFinite(x) && Number.isFinite(ours[i]) ? rel(x, ours[i]) : Infinity)));
-    firstRelDiff[name] = rel(v[0], ours[0]);
     const a = contenders.ours, p = contenders[name];
     if (a && 'ms' in a && p && 'ms' in p) ratios[name] = p.ms / a.ms;
   }
-  return { case: c.name, flops, tokens, contenders, values, maxRelDiff, firstRelDiff, ratios, profile };
+  return { case: c.name, flops, tokens, contenders, values, maxRelDiff, ratios, profile };
 }
 
 // ------------------------------------------------------------------ report
-
-export const fmt = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(d));
-
-export function markdown(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
 export const NAMES = ['ours', 'tfjs-webgpu', 'tfjs-wasm'];
 
@@ -364,7 +355,7 @@ export function charts(results: CaseResult[], subtitle: string): { ratios: strin
     width: 1000,
   }) + '\n';
   const curved = results.filter((r) => r.case.startsWith('train') && (r.values.ours?.length ?? 0) >= 10);
-  const series = curved.flatMap((r, i) => NAMES.filter((n) => r.values[n]).map((n) => ({ name: `${r.case.replace('train ', '').replace(' 16x128', '')} ${n}`, values: r.values[n], dashed: n !== 'ours' || i > 9 })));
+  const series = curved.flatMap((r) => NAMES.filter((n) => r.values[n]).map((n) => ({ name: `${r.case.replace('train ', '').replace(' 16x128', '')} ${n}`, values: r.values[n], dashed: n !== 'ours' })));
   const curves = lineChart(series, { title: `MLM loss per step, same weights and batches (${subtitle})`, xLabel: 'step', yLabel: 'loss', width: 900 }) + '\n';
   return { ratios, curves };
 }

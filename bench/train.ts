@@ -26,8 +26,9 @@ import { BertForMaskedLM, init, loadBrown, loadWordPieceTokenizer, shutdown } fr
 import { ProgressBar } from '../src/util/progress.ts';
 import { setupPeers } from './peers.ts';
 import { throttleDawnPollingGlobally } from './util.ts';
+import { fmt, markdown } from './report.ts';
 import {
-  Batches, COLD, LR, MASKS, NAMES, SEED, benchCases, charts, configOf, fmt, hostParams, markdown, oursRunner, profileTable, resultsTable, runCase,
+  Batches, COLD, LR, MASKS, NAMES, SEED, benchCases, charts, configOf, hostParams, oursRunner, profileTable, resultsTable, runCase,
   tfjsRunner, type CaseResult, type Runner,
 } from './train-core.ts';
 import { runInBrowser, type BrowserResults } from './browser/train.ts';

@@ -1,20 +1,20 @@
 // The browser bundle runs in headless Chromium on navigator.gpu (Debian's chromium, installed by
 // `npm run setup`; WebGPU there runs on SwiftShader or on lavapipe through ANGLE).
 import type { Server } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { serveFiles, startDemoServer } from '../demo/browser/serve.ts';
 import { BertForMaskedLM, FillMask, type FillMaskCandidate } from '../src/node.ts';
 import { gpu } from './util/gpu.ts';
+import { CHROMIUM, launchChromium } from './util/chromium.ts';
 import { HubServer } from './util/hub-server.ts';
 import { testTokenizer, tinyConfig } from './util/train-fixtures.ts';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildBrowser } from '../scripts/build.mjs';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 let server: Server;
 let browser: Browser;
 let url = '';
@@ -30,10 +30,7 @@ beforeAll(async () => {
     '/hub.html': ['text/html', '<!doctype html><script type="module" src="/hub-page.js"></script>'],
     '/hub-page.js': ['text/javascript', readFileSync(join(dir, 'hub-page.js'))],
   }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -1,13 +1,13 @@
 // Runs bench/browser/train-page.ts in headless Chromium (Debian's, from `npm run setup`) and returns
 // what it measured. The page is served cross-origin isolated (COOP/COEP), which tfjs-wasm needs for
 // its threads; tfjs's .wasm files come from node_modules.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { serveFiles } from '../../demo/browser/serve.ts';
+import { CHROMIUM, launchChromium } from '../../test/util/chromium.ts';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildBrowser } from '../../scripts/build.mjs';
 import type { CaseResult } from '../train-core.ts';
@@ -19,7 +19,6 @@ export interface BrowserResults {
   results: CaseResult[];
 }
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 /** The page's cases: `quick` as in Node, `steps` for the cases without a curve, `only` a name filter. */
@@ -37,10 +36,7 @@ export async function runInBrowser(options: { quick: boolean; steps: number; voc
     };
     for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) files[`/wasm/${f}`] = ['application/wasm', readFileSync(join(wasmDir, f))];
     const { url, server } = await serveFiles(files, 0, ISOLATED);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       page.on('console', (m) => { if (m.text().startsWith('bench:train')) console.log(m.text()); });
