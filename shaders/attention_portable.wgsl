@@ -10,14 +10,6 @@ override WG: u32 = 64;
 override DC: u32 = 4;  // unused here; accepted so both variants take the same overrides
 override R: u32 = 1;   // unused here
 
-// Dropout factor (0 or 1 / (1 - rate)) of query i, key j (the word of the pair's Philox call).
-fn keep(bh: u32, i: u32, j: u32) -> f32 {
-  if (p.threshold == 0u) { return 1.0; }
-  let w = philox4x32_10(vec4<u32>(j >> 1u, i >> 1u, bh, PHILOX_ATTENTION), vec2<u32>(p.seed_lo, p.seed_hi));
-  let f = philox_keep4(w, p.threshold, p.drop_scale);
-  return f[(i & 1u) * 2u + (j & 1u)];
-}
-
 // One row per invocation: wid.x * WG + lid of head wid.y.
 struct Lane { i: u32, b: u32, bh: u32, hoff: u32 }
 fn lane_of(lid: u32, wid: vec3<u32>) -> Lane {
@@ -44,7 +36,7 @@ fn forward(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
     let pj = exp(s - mref);
     m = mnew;
     l = l * a + pj;
-    let w = pj * keep(ln.bh, ln.i, j);
+    let w = pj * keep_factor(ln.bh, ln.i, j);
     for (var x = 0u; x < p.D4; x++) { acc[x] = acc[x] * a + w * v[kat + x]; }
   }
   if (ln.i < p.S) {
@@ -52,13 +44,6 @@ fn forward(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
     for (var x = 0u; x < p.D4; x++) { o[at + x] = acc[x] * inv; }
     lse[ln.bh * p.S + ln.i] = select(m + log(l), neg_inf(), l == 0.0);
   }
-}
-
-// P and dS of query i, key j (dp: dout_i . v_j): P = 0 where the key is masked or the row is empty.
-fn grads(bh: u32, i: u32, j: u32, s: f32, dp: f32, st: vec2<f32>) -> vec2<f32> {
-  let pij = select(exp(s - st.x), 0.0, st.x == neg_inf());
-  let z = keep(bh, i, j);
-  return vec2<f32>(pij * z, pij * (dp * z - st.y));
 }
 
 @compute @workgroup_size(WG)
@@ -75,7 +60,7 @@ fn backward_q(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
     var s = 0.0;
     var dp = 0.0;
     for (var x = 0u; x < p.D4; x++) { s += dot(qr[x], k[kat + x]); dp += dot(dor[x], v[kat + x]); }
-    let ds = grads(ln.bh, ln.i, j, s + mask_at(ln.b, j), dp, st).y;
+    let ds = p_and_ds(ln.bh, ln.i, j, s + mask_at(ln.b, j), dp, st).y;
     for (var x = 0u; x < p.D4; x++) { g[x] += ds * k[kat + x]; }
   }
   if (ln.i < p.S) {
@@ -98,7 +83,7 @@ fn backward_kv(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
     var s = 0.0;
     var dp = 0.0;
     for (var x = 0u; x < p.D4; x++) { s += dot(kr[x], q[qat + x]); dp += dot(vr[x], dout[qat + x]); }
-    let w = grads(ln.bh, i, ln.i, s + bias, dp, stats[ln.bh * p.S + i]);
+    let w = p_and_ds(ln.bh, i, ln.i, s + bias, dp, stats[ln.bh * p.S + i]);
     for (var x = 0u; x < p.D4; x++) { gv[x] += w.x * dout[qat + x]; gk[x] += w.y * q[qat + x]; }
   }
   if (ln.i < p.S) {

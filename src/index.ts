@@ -3,6 +3,7 @@
 export { Tensor, type Shape } from './gpu/tensor.ts';
 export type { DType } from './gpu/dtype.ts';
 export { Engine, type MemoryInfo } from './gpu/engine.ts';
+export { KERNEL_CLASSES, type KernelClass } from './gpu/kernel-class.ts';
 export { engine, tidy, tidyAsync, keep, memory } from './gpu/runtime.ts';
 export { OpError, ShaderCompileError, GpuError } from './gpu/errors.ts';
 export { NoAdapterError, describeAdapter, type AdapterReport } from './gpu/device.ts';

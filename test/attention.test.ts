@@ -106,14 +106,38 @@ describe('attention matches the float64 reference', () => {
   });
 });
 
+// The hardware class's kernels, forced: every case above, and head dims the vec4 kernels do not
+// take (1, 3, TinyBERT's 26, 256, 512: one to sixteen invocations per row, 16 down to 2 streamed
+// rows per block), around the blocks' edges.
+const FLASH_CASES: Case[] = [
+  ...CASES,
+  { B: 2, S: 17, H: 3, D: 1, keep: [17, 5] },
+  { B: 1, S: 33, H: 2, D: 3, dropout: { rate: 0.2, seed: 9 } },
+  { B: 2, S: 65, H: 2, D: 26, keep: [65, 31], dropout: { rate: 0.1, seed: 5 } },
+  { B: 1, S: 19, H: 1, D: 256, keep: [13] },
+  { B: 1, S: 9, H: 1, D: 512, dropout: { rate: 0.25, seed: 3 } },
+];
+
+describe('flash attention (the hardware kernels) matches the float64 reference', () => {
+  for (const c of FLASH_CASES) {
+    it(label(c), async () => {
+      attentionTuning.variant = 'flash';
+      expectParity(await run(c), c);
+    });
+  }
+});
+
 describe('attention gradients match central finite differences', () => {
   // Float64 finite differences of the reference attention, independent of any backward formula,
   // checked against the GPU backward and the analytic float64 backward.
   for (const c of [
     { B: 2, S: 5, H: 2, D: 20, keep: [5, 2] },
     { B: 1, S: 6, H: 1, D: 20, keep: [4], dropout: { rate: 0.3, seed: 21 } },
-  ] as Case[]) {
-    it(label(c), async () => {
+    { B: 2, S: 5, H: 2, D: 20, keep: [5, 2], variant: 'flash' },
+    { B: 1, S: 18, H: 1, D: 26, keep: [15], dropout: { rate: 0.3, seed: 21 }, variant: 'flash' },
+  ] as (Case & { variant?: 'flash' })[]) {
+    it(`${label(c)}${c.variant ? ` (${c.variant})` : ''}`, async () => {
+      attentionTuning.variant = c.variant ?? 'auto';
       const r = await run(c);
       const f = (xs: Float64Array[]) => attentionRef(xs[0], xs[1], xs[2], r.ref).out;
       const [dq, dk, dv] = numericVjp(f, [r.x.q, r.x.k, r.x.v], r.x.dOut, 1e-5);

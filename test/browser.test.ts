@@ -24,11 +24,14 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wgb-browser-'));
   await buildBrowser(join(dir, 'page.js'), { entryPoints: [join(__dirname, 'browser/page.ts')], sourcemap: false });
   await buildBrowser(join(dir, 'hub-page.js'), { entryPoints: [join(__dirname, 'browser/hub-page.ts')], sourcemap: false });
+  await buildBrowser(join(dir, 'kernels-page.js'), { entryPoints: [join(__dirname, 'browser/kernels-page.ts')], sourcemap: false });
   ({ url, server } = await serveFiles({
     '/': ['text/html', '<!doctype html><script type="module" src="/page.js"></script>'],
     '/page.js': ['text/javascript', readFileSync(join(dir, 'page.js'))],
     '/hub.html': ['text/html', '<!doctype html><script type="module" src="/hub-page.js"></script>'],
     '/hub-page.js': ['text/javascript', readFileSync(join(dir, 'hub-page.js'))],
+    '/kernels.html': ['text/html', '<!doctype html><script type="module" src="/kernels-page.js"></script>'],
+    '/kernels-page.js': ['text/javascript', readFileSync(join(dir, 'kernels-page.js'))],
   }));
   browser = await launchChromium();
 });
@@ -69,6 +72,22 @@ describe('browser bundle', () => {
     expect(c.predicted).toEqual(['food', 'weather']);
     expect(c.reloadedScores).toEqual(c.scores); // bit-identical after the round trip
   });
+});
+
+describe('every kernel class on the browser\'s adapter (test/browser/kernels-page.ts)', () => {
+  it('matmul and attention, forced to each class this adapter runs, match float64 and finite differences', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}kernels.html`);
+    await page.waitForFunction(() => window.kernels !== undefined || window.kernelsError !== undefined, null, { timeout: 600_000 });
+    expect(await page.evaluate(() => window.kernelsError)).toBeUndefined();
+    const r = (await page.evaluate(() => window.kernels))!;
+    const ran = new Set(r.checks.filter((c) => !c.skipped).map((c) => c.cls));
+    console.log(`browser kernels on ${r.adapter}: ${r.checks.filter((c) => !c.skipped).length} checks, classes ${[...ran].join(', ')}${r.checks.filter((c) => c.skipped).map((c) => `; ${c.cls} skipped: ${c.skipped}`).join('')}`);
+    // The two classes that need no subgroups run on every adapter.
+    expect(ran.has('hardware') && ran.has('portable')).toBe(true);
+    expect(r.checks.filter((c) => c.report !== null).map((c) => `${c.cls} ${c.name}: ${c.report}`)).toEqual([]);
+    await page.close();
+  }, 660_000);
 });
 
 describe('fromPretrained in the browser', () => {

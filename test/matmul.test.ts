@@ -98,6 +98,29 @@ describe('matmul matches float64 at awkward shapes', () => {
   });
 });
 
+describe('the tiled kernel with each kernel class\'s tiles', () => {
+  // The hardware class's 64 x 64 tiles of 8 x 4 blocks and the portable class's 32 x 32 of 4 x 4,
+  // forced on this adapter: every layout at the awkward shapes, split-K, the epilogue, a batch.
+  for (const cls of ['hardware', 'portable'] as const) {
+    it(cls, async () => {
+      engine().useKernels(cls);
+      try {
+        for (const [M, N, K] of SHAPES) {
+          for (const [transA, transB] of TRANS) {
+            await check({ a: stored(M, K, transA), b: stored(K, N, transB), opts: { transA, transB, variant: 'tiled' }, label: cls });
+          }
+        }
+        await check({ a: [37, 2100], b: [2100, 44], opts: { splitK: 3, variant: 'tiled' }, label: cls });
+        await check({ a: [65, 36], b: [65, 43], opts: { variant: 'tiled', transA: true, bias: true, activation: 'gelu', residual: true, savePreActivation: true }, label: cls });
+        await check({ a: [3, 1, 5, 127], b: [2, 9, 127], opts: { transB: true, variant: 'tiled' }, label: cls });
+        await check({ a: [2, 68], b: [68, 43], label: `${cls} auto (gemv)` });
+      } finally {
+        engine().useKernels('auto');
+      }
+    });
+  }
+});
+
 describe('batched matmul with broadcasting', () => {
   const cases: Case[] = [
     { a: [3, 7, 129], b: [129, 127], label: 'rank-2 weight (folded into M)' },

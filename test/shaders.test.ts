@@ -132,7 +132,8 @@ const EPILOGUE = 1 | 2 | 4;
 const LAYOUTS = [0, 1, 2, 3, 12, 15];
 const layoutOverrides = (l: number) => ({ A_T: (l & 1) !== 0, B_T: (l & 2) !== 0, A_ALIGNED: (l & 4) !== 0, B_ALIGNED: (l & 8) !== 0 });
 
-const attn = { S: 5, H: 2, HD4: 4, D4: 2, scale: 0.35, threshold: 0, drop_scale: 1, seed_lo: 0, seed_hi: 0, has_mask: 1 };
+const attn = { S: 5, H: 2, HD4: 4, D4: 2, scale: 0.35, threshold: 0, drop_scale: 1, seed_lo: 0, seed_hi: 0, has_mask: 1, HD: 16, D: 8 };
+const attnFlash = { ...attn, HD4: 3, D4: 1, HD: 12, D: 6 };
 const attnDropout = { ...attn, threshold: 858993459, drop_scale: 1.25, seed_lo: 7, seed_hi: 1 };
 
 const CASES: Record<string, RaceCase[]> = {
@@ -164,9 +165,14 @@ const CASES: Record<string, RaceCase[]> = {
     { uniforms: { ...mm(1), N: 3 }, overrides: { SG: 8, R: 4, CV: 1, SWAP: true, ...layoutOverrides(1 | 8) } },
     { uniforms: mm(8, 3), overrides: { SG: 8, R: 2, CV: 6, ...layoutOverrides(2) }, workgroups: [1, 1, 3] },
   ],
-  'matmul_tiled:main': LAYOUTS.map((l) => ({
-    uniforms: { ...mm(EPILOGUE), operand_layout: l }, overrides: { DYNAMIC: true, WGX: 2, WGY: 2, BK: 4, ACT: 1 }, workgroups: [2, 2],
-  })),
+  'matmul_tiled:main': [
+    ...LAYOUTS.map((l) => ({
+      uniforms: { ...mm(EPILOGUE), operand_layout: l }, overrides: { DYNAMIC: true, WGX: 2, WGY: 2, TM: 4, TN: 4, BK: 4, ACT: 1 }, workgroups: [2, 2],
+    })),
+    // The hardware class's 8-row blocks (and 8 columns), over several double-buffered K steps.
+    { uniforms: { ...mm(EPILOGUE), operand_layout: 15 }, overrides: { DYNAMIC: true, WGX: 2, WGY: 1, TM: 8, TN: 8, BK: 4 }, workgroups: [1, 2] },
+    { uniforms: { ...mm(8, 3), operand_layout: 1 }, overrides: { DYNAMIC: true, WGX: 1, WGY: 2, TM: 8, TN: 4, BK: 4 }, workgroups: [2, 1, 3] },
+  ],
   'matmul_gemv:main': [
     { uniforms: { ...mm(EPILOGUE), M: 3 }, overrides: { WG: 4, ACT: 2, ...layoutOverrides(0) } },
     { uniforms: { ...mm(8, 3), M: 3 }, overrides: { WG: 4, ...layoutOverrides(3) }, workgroups: [1, 1, 3] },
@@ -185,6 +191,12 @@ const CASES: Record<string, RaceCase[]> = {
   ...Object.fromEntries(['forward', 'backward_prep', 'backward_q', 'backward_kv'].map((entry) => [`attention_portable:${entry}`, [
     { uniforms: attn, overrides: { WG: 4 }, workgroups: [2, 2] },
     { uniforms: attnDropout, overrides: { WG: 4 }, workgroups: [2, 1] },
+  ]])),
+  // The flash kernels: two invocations per row (partials summed through workgroup memory) and one,
+  // blocks of 2 streamed rows over 5 positions (a partial last block), head dim 6 (not a multiple of 4).
+  ...Object.fromEntries(['forward', 'backward_prep', 'backward_q', 'backward_kv'].map((entry) => [`attention_flash:${entry}`, [
+    { uniforms: attnFlash, overrides: { WG: 8, T: 2, DS: 3, BLK: 2 }, workgroups: [2, 2] },
+    { uniforms: { ...attnFlash, threshold: 858993459, drop_scale: 1.25, seed_lo: 7, seed_hi: 1 }, overrides: { WG: 4, T: 1, DS: 6, BLK: 2 }, workgroups: [2, 1] },
   ]])),
   'attention_mask:main': [
     { uniforms: { n: 10, is_f32: 1, guard_slot: 0 }, overrides: { WG: 4 }, workgroups: [3] },
@@ -362,8 +374,14 @@ describe('the detector finds a removed barrier (so this test can fail)', () => {
 
   it('matmul_tiled: the barrier before the next tile is staged', () => {
     const c = CASES['matmul_tiled:main'][0];
-    const code = withoutBarrier('matmul_tiled', c, /(?<=acc\[3\] \+= av\.w \* bv;\s*\}\s*)workgroupBarrier\(\);/);
+    const code = withoutBarrier('matmul_tiled', c, /(?<=compute\(s % 2u, lid, &acc\);\s*)workgroupBarrier\(\);/);
     expect(run('matmul_tiled', 'main', c, code).races.length).toBeGreaterThan(0);
+  });
+
+  it('attention_flash: the barrier between the partial dot products and their row sums', () => {
+    const c = CASES['attention_flash:forward'][0];
+    const code = withoutBarrier('attention_flash', c, /(?<=part_a\[lid \* BLK \+ j\] = partial_dot\(&qr, 0u, j, s\.t\); \}\s*)workgroupBarrier\(\);/);
+    expect(run('attention_flash', 'forward', c, code).races.length).toBeGreaterThan(0);
   });
 
   it('rows.wgsl (layernorm, four invocations per row): the barrier after the row sum is read', () => {

@@ -1,5 +1,6 @@
 // The engine owns the device: pooled buffers, the pipeline cache, and the command batch that
 // kernel launches are recorded into. Launches never wait; a download is the only thing that does.
+import { adapterTraits, chooseKernelClass, parseKernelClass, type AdapterTraits, type KernelClass } from './kernel-class.ts';
 import { bytesPerElement, dtypeOfArray, isDType, f16BitsToF32, f32ToF16Bits, type DType, type HostArray } from './dtype.ts';
 import { createGpuContext, describeAdapter, type GpuContext } from './device.ts';
 import { GpuError, OpError, ShaderCompileError, shapeStr } from './errors.ts';
@@ -71,8 +72,14 @@ export class Engine {
   private lastKernel = '(none)';
   private destroyed = false;
 
-  constructor(readonly ctx: GpuContext) {
+  /** What the kernel class depends on (see kernel-class.ts). */
+  readonly traits: AdapterTraits;
+  private kernelClass: KernelClass;
+
+  constructor(readonly ctx: GpuContext, kernels?: KernelClass) {
     this.device = ctx.device;
+    this.traits = adapterTraits(ctx.adapter.info, ctx.report.software, ctx.hasSubgroups);
+    this.kernelClass = chooseKernelClass(this.traits, kernels);
     this.pool = new BufferPool(this.device);
     this.readPool = new BufferPool(this.device, Usage.MAP_READ | Usage.COPY_DST);
     this.guard = new Guard(this.device);
@@ -83,8 +90,24 @@ export class Engine {
     });
   }
 
-  static async create(gpu: GPU | undefined, hint: string): Promise<Engine> {
-    return new Engine(await createGpuContext(gpu, hint));
+  static async create(gpu: GPU | undefined, hint: string, kernels?: KernelClass): Promise<Engine> {
+    const ctx = await createGpuContext(gpu, hint);
+    try {
+      return new Engine(ctx, kernels);
+    } catch (e) {
+      ctx.device.destroy();
+      throw e;
+    }
+  }
+
+  /** The family of kernels ops with variants run (kernel-class.ts). */
+  get kernels(): KernelClass {
+    return this.kernelClass;
+  }
+
+  /** Switches the kernel family ('auto': the adapter's own); tests and benchmarks compare them. */
+  useKernels(kernels: KernelClass | 'auto'): void {
+    this.kernelClass = chooseKernelClass(this.traits, parseKernelClass(kernels, 'useKernels()'));
   }
 
   get adapter(): string {

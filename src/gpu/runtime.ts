@@ -1,5 +1,6 @@
 // The process-wide engine and the functions users call without holding it: init, tidy, memory.
 import { Engine, type MemoryInfo } from './engine.ts';
+import type { KernelClass } from './kernel-class.ts';
 import { setShaderLoader, type ShaderLoader } from './shaders.ts';
 import type { Tensor } from './tensor.ts';
 
@@ -14,10 +15,10 @@ export function hasEngine(): boolean {
   return current !== null;
 }
 
-export async function initEngine(gpu: GPU | undefined, loader: ShaderLoader, hint: string): Promise<Engine> {
+export async function initEngine(gpu: GPU | undefined, loader: ShaderLoader, hint: string, kernels?: KernelClass): Promise<Engine> {
   setShaderLoader(loader);
   if (current) return current;
-  current = await Engine.create(gpu, hint);
+  current = await Engine.create(gpu, hint, kernels);
   return current;
 }
 

@@ -1,9 +1,11 @@
 // Fused softmax attention, forward and backward: one kernel for softmax(q k^T * scale + mask) v per
 // head with online softmax, never storing the (B, H, S, S) scores; the backward recomputes them
-// flash-attention-2 style from q, k, v, out, lse and dOut. Shaders: attention.wgsl (lanes exchange
-// rows by subgroup broadcasts; the kernels themselves are in attention_kernels.wgsl),
-// attention_portable.wgsl (no subgroups), attention_common.wgsl (what both share), and
-// attention_mask.wgsl (padding mask to additive). Attention-probs dropout draws its mask from
+// flash-attention-2 style from q, k, v, out, lse and dOut. Three variants, one per kernel class
+// (src/gpu/kernel-class.ts): attention.wgsl for CPU adapters with subgroups (lanes exchange rows
+// by subgroup broadcasts; the kernels themselves are in attention_kernels.wgsl),
+// attention_flash.wgsl for GPUs (blocks of keys streamed through workgroup memory),
+// attention_portable.wgsl for the rest; attention_params.wgsl and attention_common.wgsl hold what
+// they share, attention_mask.wgsl turns a padding mask into an additive one. Attention-probs dropout draws its mask from
 // Philox (philox.wgsl) keyed by the seed and (b, h, i, j), so the backward regenerates it. Every
 // launch is deterministic.
 import type { Engine } from '../gpu/engine.ts';
@@ -15,7 +17,7 @@ import { dropoutParams } from './dropout.ts';
 import { expectDType, grid } from './shape.ts';
 
 export interface AttentionOptions {
-  /** Number of heads H; the hidden size H * D must divide by it, D <= 128 and a multiple of 4. */
+  /** Number of heads H; the hidden size H * D must divide by it (see fusedHeadDim for D). */
   heads: number;
   /** (B, S) f32 additive key mask: 0 keeps a key, -Infinity (or anything <= -1e30) masks it. */
   mask?: Tensor;
@@ -40,13 +42,15 @@ export interface AttentionGrads {
 
 /**
  * Kernel selection, exposed for tests and benchmarks. `variant`: 'subgroup' exchanges a block's
- * keys between lanes with subgroup broadcasts (needs subgroups of >= 8 invocations), 'portable'
- * has each invocation read every key itself; 'auto' takes 'subgroup' when the adapter allows it.
+ * keys between lanes with subgroup broadcasts (needs subgroups of >= 8 invocations), 'flash'
+ * streams blocks of keys through workgroup memory, 'portable' has each invocation read every key
+ * itself; 'auto' takes the engine's kernel class's (software: subgroup where the adapter allows
+ * it, hardware: flash, portable: portable).
  * `rowsPerLane` (1, 2 or 4, for all passes or per pass; 0 = chosen from the head dim) is how many
  * query (or key) rows one invocation owns.
  */
 export const attentionTuning = {
-  variant: 'auto' as 'auto' | 'subgroup' | 'portable',
+  variant: 'auto' as 'auto' | AttentionVariant,
   rowsPerLane: 0 as number | Partial<Record<'forward' | 'q' | 'kv', number>>,
 };
 
@@ -56,6 +60,12 @@ const kernels = {
     prep: new Kernel({ shader: 'attention', entry: 'backward_prep' }),
     q: new Kernel({ shader: 'attention', entry: 'backward_q' }),
     kv: new Kernel({ shader: 'attention', entry: 'backward_kv' }),
+  },
+  flash: {
+    forward: new Kernel({ shader: 'attention_flash', entry: 'forward' }),
+    prep: new Kernel({ shader: 'attention_flash', entry: 'backward_prep' }),
+    q: new Kernel({ shader: 'attention_flash', entry: 'backward_q' }),
+    kv: new Kernel({ shader: 'attention_flash', entry: 'backward_kv' }),
   },
   portable: {
     forward: new Kernel({ shader: 'attention_portable', entry: 'forward' }),
@@ -71,6 +81,23 @@ const maskKernel = new Kernel({ shader: 'attention_mask' });
 const WG_SUBGROUP = 32;
 const WG_PORTABLE = 64;
 const MAX_HEAD_DIM = 128;
+// The flash variant: WG_FLASH invocations, T per owned row holding DS <= 32 dims each; the streamed
+// block of BLK rows fits 2048 staged floats forward and 1024 per operand backward, and WG * BLK
+// partial products fit 1024 (shaders/attention_flash.wgsl). D up to 512.
+const WG_FLASH = 64;
+const MAX_FLASH_HEAD_DIM = 512;
+
+export type AttentionVariant = 'subgroup' | 'flash' | 'portable';
+
+/** Threads per row, dims per thread and block rows of the flash kernels for head dim D. */
+export function flashGeometry(D: number): { T: number; DS: number; blockForward: number; blockBackward: number } {
+  let T = 1;
+  while (Math.ceil(D / T) > 32) T *= 2;
+  const DS = Math.ceil(D / T);
+  const DP = T * DS;
+  const cap = 1024 / WG_FLASH;
+  return { T, DS, blockForward: Math.min(cap, Math.floor(2048 / DP)), blockBackward: Math.min(cap, Math.floor(1024 / DP)) };
+}
 
 interface Geometry {
   B: number;
@@ -80,10 +107,12 @@ interface Geometry {
   scale: number;
 }
 
-function variantOf(e: Engine): keyof typeof kernels {
+/** The variant attention runs on this engine (attentionTuning.variant, else its kernel class's). */
+export function attentionVariant(e: Engine = engine()): AttentionVariant {
   if (attentionTuning.variant !== 'auto') return attentionTuning.variant;
-  const info = e.ctx.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number };
-  return e.ctx.hasSubgroups && (info.subgroupMinSize ?? 0) >= 8 ? 'subgroup' : 'portable';
+  if (e.kernels === 'hardware') return 'flash';
+  if (e.kernels === 'portable') return 'portable';
+  return e.traits.hasSubgroups && e.traits.subgroupMinSize >= 8 ? 'subgroup' : 'portable';
 }
 
 type Pass = 'forward' | 'q' | 'kv';
@@ -117,7 +146,9 @@ function geometry(op: string, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOp
   if (hidden % H !== 0) throw new OpError(op, `hidden size ${hidden} of ${shapeStr(q.shape)} is not divisible by ${H} heads`);
   const D = hidden / H;
   if (!fusedHeadDim(D)) {
-    throw new OpError(op, `head dim ${D} (hidden ${hidden} / ${H} heads) must be a multiple of 4 and at most ${MAX_HEAD_DIM} for the fused kernels (autograd's attention() takes any head dim)`);
+    const variant = attentionVariant();
+    const want = variant === 'flash' ? `at most ${MAX_FLASH_HEAD_DIM}` : `a multiple of 4 and at most ${MAX_HEAD_DIM}`;
+    throw new OpError(op, `head dim ${D} (hidden ${hidden} / ${H} heads) must be ${want} for the fused ${variant} kernels (autograd's attention() takes any head dim)`);
   }
   if (opts.mask) {
     expectDType(op, opts.mask, 'f32');
@@ -130,31 +161,41 @@ function geometry(op: string, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOp
   return { B, S, H, D, scale };
 }
 
-/** Whether the fused kernels take this head dim; autograd's attention() composes the others. */
-export function fusedHeadDim(D: number): boolean {
-  return Number.isInteger(D) && D > 0 && D % 4 === 0 && D <= MAX_HEAD_DIM;
+/** Whether this engine's fused kernels take this head dim; autograd's attention() composes the others. */
+export function fusedHeadDim(D: number, e: Engine = engine()): boolean {
+  if (!Number.isInteger(D) || D < 1) return false;
+  if (attentionVariant(e) === 'flash') return D <= MAX_FLASH_HEAD_DIM;
+  return D % 4 === 0 && D <= MAX_HEAD_DIM;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-function launchConfig(op: string, g: Geometry, opts: AttentionOptions, variant: keyof typeof kernels) {
+function launchConfig(op: string, g: Geometry, opts: AttentionOptions, variant: AttentionVariant) {
   const drop = opts.dropout ? dropoutParams(op, opts.dropout.rate, opts.dropout.seed) : null;
   const uniforms = {
     S: g.S,
     H: g.H,
-    HD4: (g.H * g.D) / 4,
-    D4: g.D / 4,
+    HD4: Math.floor((g.H * g.D) / 4),
+    D4: Math.floor(g.D / 4),
     scale: g.scale,
     threshold: drop?.threshold ?? 0,
     drop_scale: drop?.scale ?? 1,
     seed_lo: drop?.seedLo ?? 0,
     seed_hi: drop?.seedHi ?? 0,
     has_mask: opts.mask ? 1 : 0,
+    HD: g.H * g.D,
+    D: g.D,
   };
-  // One pipeline per (16-dim chunks per head row, rows per lane); the rest are uniforms.
-  return (pass: Pass) => {
+  // One pipeline per (16-dim chunks per head row, rows per lane), or per flash geometry; the rest
+  // are uniforms.
+  return (pass: Pass): { uniforms: typeof uniforms; overrides: Record<string, number>; workgroups: [number, number] } => {
+    if (variant === 'flash') {
+      const f = flashGeometry(g.D);
+      const BLK = pass === 'forward' ? f.blockForward : f.blockBackward;
+      return { uniforms, overrides: { WG: WG_FLASH, T: f.T, DS: f.DS, BLK }, workgroups: [Math.ceil(g.S / (WG_FLASH / f.T)), g.B * g.H] };
+    }
     const R = variant === 'subgroup' ? rowsPerLane(g.D, pass) : 1;
     const WG = variant === 'subgroup' ? WG_SUBGROUP : WG_PORTABLE;
     return { uniforms, overrides: { DC: Math.ceil(g.D / 16), R, WG }, workgroups: [Math.ceil(g.S / (WG * R)), g.B * g.H] };
@@ -172,7 +213,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const out = e.empty(q.shape, 'f32');
   const lse = e.empty([g.B, g.H, g.S], 'f32');
   if (out.size === 0) return { out, lse };
-  const variant = variantOf(e);
+  const variant = attentionVariant(e);
   const cfg = launchConfig('attention', g, opts, variant);
   e.run(kernels[variant].forward, {
     bindings: { q, k, v, mask: opts.mask ?? q, o: out, lse },
@@ -202,7 +243,7 @@ export function attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, 
   const dk = e.empty(q.shape, 'f32');
   const dv = e.empty(q.shape, 'f32');
   if (dq.size === 0) return { dq, dk, dv };
-  const variant = variantOf(e);
+  const variant = attentionVariant(e);
   const set = kernels[variant];
   const cfg = launchConfig(op, g, opts, variant);
   const mask = opts.mask ?? q;

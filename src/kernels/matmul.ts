@@ -13,13 +13,14 @@
 //   sg     CPU adapters with subgroups (lavapipe): one subgroup per workgroup, SG x R rows by
 //          4 CV columns in registers, B shared across lanes with subgroupShuffle. Small M runs
 //          it on the exchanged operands (C^T = B^T A^T) so the lanes walk N instead.
-//   tiled  hardware GPUs and adapters without subgroups: 64 x 64 shared-memory tiles, 4 x 4 per
-//          invocation.
+//   tiled  hardware GPUs and adapters without subgroups: shared-memory tiles, double buffered, a
+//          register block per invocation (tile sizes in MATMUL_TILES per kernel class).
 //   gemv   M <= 4 on adapters that use `tiled`: one invocation per 4 output columns.
 //   split-K (any of the above): K is cut into `splits` ranges written as partial products, then
 //          matmul_reduce sums them in a fixed order (deterministic, no float atomics) and applies
 //          the epilogue. Used when the output has too few tiles to keep the adapter busy.
 import { OpError, shapeStr } from '../gpu/errors.ts';
+import { fixedSubgroupSize, type KernelClass } from '../gpu/kernel-class.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Engine } from '../gpu/engine.ts';
@@ -55,7 +56,7 @@ export interface MatmulWithPre {
 
 // ---------------------------------------------------------------- tile table
 
-/** Kernel configuration for one class of adapter. */
+/** Kernel configuration for one kernel class (src/gpu/kernel-class.ts). */
 export interface MatmulTiles {
   /** The main kernel for M > 4. */
   main: 'sg' | 'tiled';
@@ -65,26 +66,43 @@ export interface MatmulTiles {
   /** ...and for a transposed A (rows come 4 to a vec4, so R_T % 4 == 0). */
   R_T: number;
   CV_T: number;
-  /** tiled: workgroup size (tile = 4 WGY x 4 WGX) and K slice. */
+  /** tiled: workgroup WGX x WGY, register block TM x TN (4 or 8 each), K slice BK: tile (TM WGY) x (TN WGX). */
   WGX: number;
   WGY: number;
+  TM: number;
+  TN: number;
   BK: number;
   /** Split K when the output has fewer tiles than this (and K is long enough). */
   minTiles: number;
 }
 
 /**
- * Per-adapter tile sizes. On a CPU adapter every float a lane loads costs ~14 instructions while a
- * vector multiply-add costs 2 (bench/README.md), so the sg kernel wants a big register tile, but its
- * loop must stay inside the core's op cache: measured best on lavapipe, 2 rows x 24 columns per lane
- * for a row-major A and 4 x 16 for a transposed one (tile sweep in bench/README.md); 2-16 cores need
- * few tiles. Hardware GPUs get the standard 64 x 64 shared-memory tile and want many workgroups.
+ * Tile sizes per kernel class. On a CPU adapter every float a lane loads costs ~14 instructions
+ * while a vector multiply-add costs 2 (bench/README.md), so the sg kernel wants a big register
+ * tile, but its loop must stay inside the core's op cache: measured best on lavapipe, 2 rows x 24
+ * columns per lane for a row-major A and 4 x 16 for a transposed one (tile sweep in
+ * bench/README.md); 2-16 cores need few tiles. A hardware GPU gets 64 x 64 tiles from 128
+ * invocations with 8 x 4 register blocks, double-buffered BK 16 slices (16 KiB of workgroup
+ * memory, the default limit), and wants many workgroups; `npm run gpu-check` sweeps the
+ * alternatives in MATMUL_TILE_SWEEP on the adapter it runs on (unmeasured on a GPU so far).
  */
 export const MATMUL_TILES = {
-  software: { main: 'sg', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 8, WGY: 8, BK: 16, minTiles: 16 },
-  softwareNoSubgroups: { main: 'tiled', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 8, WGY: 8, BK: 16, minTiles: 16 },
-  hardware: { main: 'tiled', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 16, WGY: 16, BK: 16, minTiles: 256 },
-} as const satisfies Record<string, MatmulTiles>;
+  software: { main: 'sg', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 8, WGY: 8, TM: 4, TN: 4, BK: 16, minTiles: 16 },
+  portable: { main: 'tiled', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 8, WGY: 8, TM: 4, TN: 4, BK: 16, minTiles: 16 },
+  hardware: { main: 'tiled', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 16, WGY: 8, TM: 8, TN: 4, BK: 16, minTiles: 256 },
+} as const satisfies Record<KernelClass, MatmulTiles>;
+
+/** Other tiled shapes gpu-check times on a hardware adapter (each fits 16 KiB double-buffered). */
+export const MATMUL_TILE_SWEEP: Pick<MatmulTiles, 'WGX' | 'WGY' | 'TM' | 'TN' | 'BK'>[] = [
+  { WGX: 16, WGY: 16, TM: 4, TN: 4, BK: 16 },
+  { WGX: 16, WGY: 8, TM: 8, TN: 4, BK: 16 },
+  { WGX: 8, WGY: 8, TM: 8, TN: 8, BK: 16 },
+  { WGX: 8, WGY: 16, TM: 8, TN: 8, BK: 8 },
+  { WGX: 16, WGY: 16, TM: 8, TN: 4, BK: 8 },
+];
+
+/** The tiled kernel's shared-memory budget: two buffers of BK x BM (BK x BN) floats each <= STAGE vec4. */
+const TILED_STAGE_VEC4 = 512;
 
 export interface AdapterConfig {
   tiles: MatmulTiles;
@@ -92,20 +110,26 @@ export interface AdapterConfig {
   subgroup: number;
 }
 
-const configs = new WeakMap<Engine, AdapterConfig>();
-
-/** The tile configuration this engine's adapter uses (see MATMUL_TILES). */
+/** The tile configuration this engine's kernel class uses (see MATMUL_TILES); `tiles` replaces it (gpu-check's sweep). */
 export function matmulConfig(e: Engine = engine()): AdapterConfig {
-  let c = configs.get(e);
-  if (!c) {
-    const info = e.ctx.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
-    const min = info.subgroupMinSize ?? 0;
-    const fixed = e.ctx.hasSubgroups && min > 0 && min === info.subgroupMaxSize && [4, 8, 16].includes(min) ? min : 0;
-    const tiles = !e.ctx.report.software ? MATMUL_TILES.hardware : fixed ? MATMUL_TILES.software : MATMUL_TILES.softwareNoSubgroups;
-    c = { tiles, subgroup: fixed };
-    configs.set(e, c);
+  return { tiles: tileOverride ?? MATMUL_TILES[e.kernels], subgroup: fixedSubgroupSize(e.traits) };
+}
+
+let tileOverride: MatmulTiles | null = null;
+
+/** Runs fn with other tiled-kernel tiles (benchmarks sweep them); checks they fit the kernel. */
+export function withMatmulTiles<T>(tiles: Partial<MatmulTiles>, fn: () => T): T {
+  const t = { ...MATMUL_TILES[engine().kernels], ...tiles };
+  const fits = [t.TM, t.TN].every((x) => x === 4 || x === 8) && t.BK % 4 === 0
+    && 2 * t.BK * t.TM * t.WGY / 4 <= TILED_STAGE_VEC4 && 2 * t.BK * t.TN * t.WGX / 4 <= TILED_STAGE_VEC4;
+  if (!fits) throw new OpError('matmul', `tiles ${JSON.stringify(tiles)} do not fit matmul_tiled (TM, TN in {4, 8}, BK % 4 == 0, 2 BK TM WGY / 4 <= ${TILED_STAGE_VEC4} and 2 BK TN WGX / 4 <= ${TILED_STAGE_VEC4})`);
+  const saved = tileOverride;
+  tileOverride = t;
+  try {
+    return fn();
+  } finally {
+    tileOverride = saved;
   }
-  return c;
 }
 
 // ---------------------------------------------------------------- kernels
@@ -289,10 +313,10 @@ function plan(e: Engine, a: Tensor, b: Tensor, p: Problem, o: MatmulOptions): Pl
     tilesN = Math.ceil(x.N / (4 * CV));
     kStep = 4;
   } else if (variant === 'tiled') {
-    overrides = { DYNAMIC: true, WGX: tiles.WGX, WGY: tiles.WGY, BK: tiles.BK };
+    overrides = { DYNAMIC: true, WGX: tiles.WGX, WGY: tiles.WGY, TM: tiles.TM, TN: tiles.TN, BK: tiles.BK };
     kernel = tiledKernel;
-    tilesM = Math.ceil(p.M / (4 * tiles.WGY));
-    tilesN = Math.ceil(p.N / (4 * tiles.WGX));
+    tilesM = Math.ceil(p.M / (tiles.TM * tiles.WGY));
+    tilesN = Math.ceil(p.N / (tiles.TN * tiles.WGX));
     kStep = tiles.BK;
   } else {
     if (p.M > 4) throw new OpError('matmul', `variant 'gemv' handles M <= 4, got M = ${p.M}`);
