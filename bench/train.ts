@@ -22,7 +22,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BertForMaskedLM, init, loadBrown, loadWordPieceTokenizer, shutdown } from '../src/node.ts';
+import { BertForMaskedLM, init, loadWordPieceTokenizer, shutdown } from '../src/node.ts';
+import { VOCAB, brownDocs } from './brown.ts';
 import { ProgressBar } from '../src/util/progress.ts';
 import { setupPeers } from './peers.ts';
 import { throttleDawnPollingGlobally } from './util.ts';
@@ -34,7 +35,6 @@ import {
 import { runInBrowser, type BrowserResults } from './browser/train.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const VOCAB = join(ROOT, 'presets/bert-tiny-shipped-corpora/vocab.txt');
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -51,12 +51,6 @@ const CASES = benchCases(QUICK, STEPS);
 const ONLY = option('--only');
 const OUT = option('--out') ?? join(ROOT, 'bench/results');
 
-/** Brown's documents, in corpus order. */
-export async function brownDocs(): Promise<string[]> {
-  const docs: string[] = [];
-  for await (const ex of loadBrown().examples) docs.push(ex.text);
-  return docs;
-}
 
 // ------------------------------------------------------------------ cold first step (child process)
 

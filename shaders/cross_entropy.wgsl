@@ -110,47 +110,29 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 }
 
 // ---------------------------------------------------------------- reduce, scale
-
-override RWG: u32 = 256;   // the reduction workgroup, a power of two
-var<workgroup> rsum_a: array<f32, RWG>;
-var<workgroup> rsum_b: array<f32, RWG>;
+// One workgroup of WG (the launcher passes 256) sums every row.
 
 @group(0) @binding(6) var<storage, read> rowloss_in: array<f32>;     // (N, 2)
 @group(0) @binding(7) var<storage, read_write> loss: array<f32>;     // [] the mean loss
 
-// Sums v over the workgroup in a fixed tree; every invocation gets the result.
-fn wg_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  rsum_a[lid] = v.x;
-  rsum_b[lid] = v.y;
-  workgroupBarrier();
-  for (var s = RWG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      rsum_a[lid] = rsum_a[lid] + rsum_a[lid + s];
-      rsum_b[lid] = rsum_b[lid] + rsum_b[lid + s];
-    }
-    workgroupBarrier();
-  }
-  return vec2<f32>(rsum_a[0], rsum_b[0]);
-}
-
-@compute @workgroup_size(RWG)
+@compute @workgroup_size(WG)
 fn reduce(@builtin(local_invocation_index) lid: u32) {
   var acc = vec2<f32>();
-  for (var r = lid; r < p.rows; r += RWG) {
+  for (var r = lid; r < p.rows; r += WG) {
     acc += vec2<f32>(rowloss_in[2u * r], rowloss_in[2u * r + 1u]);
   }
-  let t = wg_sum2(lid, acc);
+  let t = seg_sum2(lid, WG, acc);
   if (lid == 0u) { loss[0] = select(0.0, t.x / t.y, t.y != 0.0); }
 }
 
 @group(0) @binding(8) var<storage, read> dloss_t: array<f32>;        // [] (HAS_DLOSS)
 @group(0) @binding(9) var<storage, read_write> scale: array<f32>;    // [1]
 
-@compute @workgroup_size(RWG)
+@compute @workgroup_size(WG)
 fn scale_from_weights(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
-  for (var r = lid; r < p.rows; r += RWG) { acc += row_weight(r).x; }
-  let t = wg_sum2(lid, vec2<f32>(acc, 0.0)).x;
+  for (var r = lid; r < p.rows; r += WG) { acc += row_weight(r).x; }
+  let t = seg_sum(lid, WG, acc);
   if (lid == 0u) {
     var d = p.dloss;
     if (HAS_DLOSS) { d = dloss_t[0]; }

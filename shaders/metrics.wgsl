@@ -2,7 +2,7 @@
 //   argmax:     per row of x (rows, V) the index of the first maximum, as torch.argmax and
 //               numpy.argmax give it: a NaN counts as the maximum (the first NaN wins). Row layout
 //               of shaders/rows.wgsl (TPR invocations per row; TPR = 1 on a software adapter).
-//   count:      one workgroup adds, in a fixed order, (sum_i w_i [pred_i == label_i], sum_i w_i)
+//   count:      one workgroup (of WG) adds, in a fixed order, (sum_i w_i [pred_i == label_i], sum_i w_i)
 //               over the rows whose label is not ignore_index into acc[0..2] (acc += ..., in
 //               place). BINARY: pred_i = (logits_i > 0), the decision of a single-logit head.
 //   accumulate: acc[0] += x[0] * weight, acc[1] += weight (a running weighted mean's sums).
@@ -18,7 +18,6 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 
 override BINARY: bool = false;
-override RWG: u32 = 256;   // the count workgroup, a power of two
 
 // ---------------------------------------------------------------- argmax
 
@@ -86,14 +85,11 @@ fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
 
 override HAS_WEIGHTS: bool = false;
 
-var<workgroup> sum_c: array<f32, RWG>;
-var<workgroup> sum_w: array<f32, RWG>;
-
-@compute @workgroup_size(RWG)
+@compute @workgroup_size(WG)
 fn count(@builtin(local_invocation_index) lid: u32) {
   var c = 0.0;
   var w = 0.0;
-  for (var i = lid; i < p.rows; i += RWG) {
+  for (var i = lid; i < p.rows; i += WG) {
     let label = labels[i];
     if (label == p.ignore_index) { continue; }
     var wi = 1.0;
@@ -103,19 +99,10 @@ fn count(@builtin(local_invocation_index) lid: u32) {
     c += select(0.0, wi, guess == label);
     w += wi;
   }
-  sum_c[lid] = c;
-  sum_w[lid] = w;
-  workgroupBarrier();
-  for (var s = RWG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      sum_c[lid] = sum_c[lid] + sum_c[lid + s];
-      sum_w[lid] = sum_w[lid] + sum_w[lid + s];
-    }
-    workgroupBarrier();
-  }
+  let t = seg_sum2(lid, WG, vec2<f32>(c, w));
   if (lid == 0u) {
-    acc[0] = acc[0] + sum_c[0];
-    acc[1] = acc[1] + sum_w[0];
+    acc[0] = acc[0] + t.x;
+    acc[1] = acc[1] + t.y;
   }
 }
 

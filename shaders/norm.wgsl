@@ -14,17 +14,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 
 override WG: u32 = 256;
-var<workgroup> red: array<f32, WG>;
-
-fn wg_sum(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
-  }
-  return red[0];
-}
+//!include reduce_wg.wgsl
 
 // (Named `src`, not `x`: wgsl_reflect does not scope names, so a helper parameter `x` in an included
 // file would count as a use of the binding by every entry point calling that helper.)
@@ -49,7 +39,7 @@ fn sumsq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
     let t = 4u * n4 + lid;
     if (t < p.n) { s += src[t] * src[t]; }
   }
-  let total = wg_sum(lid, s);
+  let total = seg_sum(lid, WG, s);
   if (lid == 0u) { partial[p.offset + wid.x] = total; }
 }
 
@@ -60,7 +50,7 @@ fn sumsq(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
 fn finish(@builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
   for (var i = lid; i < p.n; i += WG) { s += partials[i]; }
-  let total = wg_sum(lid, s);
+  let total = seg_sum(lid, WG, s);
   if (lid == 0u) { norm[0] = sqrt(total); }
 }
 

@@ -12,7 +12,7 @@ struct Params { outer: u32, len: u32, inner: u32, chunks: u32, scale: f32 }
 override OP: u32 = 0;   // 0 sum (times scale: mean), 1 max
 override WG: u32 = 256;
 
-var<workgroup> partial: array<f32, WG>;
+//!include reduce_wg.wgsl
 
 fn identity() -> f32 {
   if (OP == 1u) { return -inf_f32(); }
@@ -37,14 +37,10 @@ fn rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var i = start + lid; i < end; i += WG) {
     acc = combine(acc, x[row * p.len + i]);
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { partial[lid] = combine(partial[lid], partial[lid + s]); }
-    workgroupBarrier();
-  }
+  var r = 0.0;
+  if (OP == 1u) { r = seg_max(lid, WG, acc); } else { r = seg_sum(lid, WG, acc); }
   if (lid == 0u) {
-    y[g] = select(partial[0] * p.scale, partial[0], OP == 1u);
+    y[g] = select(r * p.scale, r, OP == 1u);
   }
 }
 

@@ -6,16 +6,13 @@
 // in the barriers (every reduction is called from uniform control flow), and with TPR = 1 every
 // loop over a row has the same trip count in all invocations, so the column index stays uniform
 // and a per-column load (gamma, beta) is one load for the whole SIMD vector instead of a gather.
-// Included by layernorm.wgsl, softmax.wgsl and cross_entropy.wgsl.
+// Included by layernorm.wgsl, softmax.wgsl, cross_entropy.wgsl and metrics.wgsl; the reductions
+// themselves are reduce_wg.wgsl's.
 
 override WG: u32 = 64;    // invocations per workgroup, a power of two
 override TPR: u32 = 64;   // invocations per row: a power of two dividing WG
 
-// Two scalar arrays rather than one of vec2s: wgsl_reflect's detectRaces (test/shaders.test.ts)
-// cannot execute stores of vectors into workgroup arrays.
-var<workgroup> red_a: array<f32, WG>;
-var<workgroup> red_b: array<f32, WG>;
-var<workgroup> red_max: array<f32, WG>;
+//!include reduce_wg.wgsl
 
 // The row handled by this invocation and its lane within the row.
 fn row_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
@@ -28,40 +25,16 @@ fn lane_of(lid: u32) -> u32 {
 
 // Sum of v over the TPR invocations of a row; each of them gets the result.
 fn row_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  if (TPR == 1u) { return v; }
-  red_a[lid] = v.x;
-  red_b[lid] = v.y;
-  workgroupBarrier();
-  let lane = lid % TPR;
-  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
-    if (lane < s) {
-      red_a[lid] = red_a[lid] + red_a[lid + s];
-      red_b[lid] = red_b[lid] + red_b[lid + s];
-    }
-    workgroupBarrier();
-  }
-  let r = vec2<f32>(red_a[lid - lane], red_b[lid - lane]);
-  workgroupBarrier();
-  return r;
+  return seg_sum2(lid, TPR, v);
 }
 
 fn row_sum(lid: u32, v: f32) -> f32 {
-  return row_sum2(lid, vec2<f32>(v, 0.0)).x;
+  return seg_sum(lid, TPR, v);
 }
 
 // Max of v over the row's invocations, NaN if any is NaN.
 fn row_max(lid: u32, v: f32) -> f32 {
-  if (TPR == 1u) { return v; }
-  red_max[lid] = v;
-  workgroupBarrier();
-  let lane = lid % TPR;
-  for (var s = TPR / 2u; s > 0u; s >>= 1u) {
-    if (lane < s) { red_max[lid] = max_nan(red_max[lid], red_max[lid + s]); }
-    workgroupBarrier();
-  }
-  let r = red_max[lid - lane];
-  workgroupBarrier();
-  return r;
+  return seg_max(lid, TPR, v);
 }
 
 fn hsum(v: vec4<f32>) -> f32 {

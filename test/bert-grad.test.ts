@@ -4,7 +4,7 @@
 // 0.02, so attention is peaked and every GELU is in its curved part: a near-linear network would
 // let wrong rules pass.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tensor, tidy, type Tensor } from '../src/node.ts';
+import { engine, tensor, tidy, type Tensor } from '../src/node.ts';
 import { backward } from '../src/autograd/tape.ts';
 import { BertForMaskedLM } from '../src/nn/masked_lm.ts';
 import { BertClassifier } from '../src/nn/classifier.ts';
@@ -68,6 +68,25 @@ describe('training-step gradients match central finite differences (micro config
     });
     model.dispose();
   });
+
+  // The GPU kernel class (tiled matmul, flash attention) and the portable one, forced on this adapter.
+  for (const cls of ['hardware', 'portable'] as const) {
+    it(`masked LM with the ${cls} kernels`, async () => {
+      engine().useKernels(cls);
+      try {
+        const model = new BertForMaskedLM(MICRO, { seed: 1 });
+        randomise(model, 100);
+        await checkGradients(model, () => model.forward({
+          ...toInputs(batch),
+          maskPositions: tensor(Int32Array.from(positions.flat()), [2, 2], 'i32'),
+          labels: tensor(Int32Array.from(labels.flat()), [2, 2], 'i32'),
+        }).loss!, (w) => crossEntropy(mlmLogits(MICRO, w, bertForward(MICRO, w, batch).sequence, 6, positions), MICRO.vocab_size, labels.flat()));
+        model.dispose();
+      } finally {
+        engine().useKernels('auto');
+      }
+    });
+  }
 
   it('sequence classification: pooled [CLS], and max pooling with a ReLU layer', async () => {
     for (const pooling of ['cls', 'max'] as const) {

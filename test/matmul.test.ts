@@ -99,7 +99,7 @@ describe('matmul matches float64 at awkward shapes', () => {
 });
 
 describe('the tiled kernel with each kernel class\'s tiles', () => {
-  // The hardware class's 64 x 64 tiles of 8 x 4 blocks and the portable class's 32 x 32 of 4 x 4,
+  // The hardware class's 64 x 64 tiles of 8 x 4 blocks and the portable class's 64 x 64 of 8 x 8,
   // forced on this adapter: every layout at the awkward shapes, split-K, the epilogue, a batch.
   for (const cls of ['hardware', 'portable'] as const) {
     it(cls, async () => {

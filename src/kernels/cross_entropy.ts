@@ -15,6 +15,8 @@ import { expectDType } from './shape.ts';
 const forwardKernel = new Kernel({ shader: 'cross_entropy', entry: 'forward' });
 const reduceKernel = new Kernel({ shader: 'cross_entropy', entry: 'reduce' });
 const scaleKernel = new Kernel({ shader: 'cross_entropy', entry: 'scale_from_weights' });
+/** The one workgroup that sums every row's loss (or weight). */
+const REDUCE_WG = 256;
 const backwardKernel = new Kernel({ shader: 'cross_entropy', entry: 'backward' });
 const backwardVec4Kernel = new Kernel({ shader: 'cross_entropy', entry: 'backward_vec4' });
 
@@ -106,7 +108,7 @@ export function sparseCrossEntropy(logits: Tensor, labels: Labels, opts: CrossEn
       workgroups: rowGroups(c.N, l),
     });
   }
-  e.run(reduceKernel, { bindings: { rowloss_in: rowloss, loss }, uniforms, workgroups: [1] });
+  e.run(reduceKernel, { bindings: { rowloss_in: rowloss, loss }, uniforms, overrides: { WG: REDUCE_WG }, workgroups: [1] });
   rowloss.dispose();
   if (c.uploaded) c.labels.dispose();
   return { loss, lse };
@@ -138,7 +140,7 @@ export function sparseCrossEntropyBackward(
   e.run(scaleKernel, {
     bindings: { ...bindings, scale, dloss_t: hasDLoss ? dLoss : c.labels },   // labels stand in, unread, as above
     uniforms,
-    overrides: { ...overrides, HAS_DLOSS: hasDLoss },
+    overrides: { ...overrides, HAS_DLOSS: hasDLoss, WG: REDUCE_WG },
     workgroups: [1],
   });
   const l = rowLayout(c.V, opts.layout);

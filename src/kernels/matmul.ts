@@ -85,10 +85,12 @@ export interface MatmulTiles {
  * invocations with 8 x 4 register blocks, double-buffered BK 16 slices (16 KiB of workgroup
  * memory, the default limit), and wants many workgroups; `npm run gpu-check` sweeps the
  * alternatives in MATMUL_TILE_SWEEP on the adapter it runs on (unmeasured on a GPU so far).
+ * Portable (CPU adapters without subgroups) takes 8 x 8 blocks: on lavapipe 10.7-11.6 GFLOP/s
+ * against 5.0-6.7 for the 4 x 4 blocks it had before (bench/README.md, gpu-check).
  */
 export const MATMUL_TILES = {
   software: { main: 'sg', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 8, WGY: 8, TM: 4, TN: 4, BK: 16, minTiles: 16 },
-  portable: { main: 'tiled', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 8, WGY: 8, TM: 4, TN: 4, BK: 16, minTiles: 16 },
+  portable: { main: 'tiled', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 8, WGY: 8, TM: 8, TN: 8, BK: 16, minTiles: 16 },
   hardware: { main: 'tiled', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 16, WGY: 8, TM: 8, TN: 4, BK: 16, minTiles: 256 },
 } as const satisfies Record<KernelClass, MatmulTiles>;
 

@@ -68,7 +68,7 @@ function launchCount(into: Tensor, rows: number, bindings: { pred: Tensor; logit
     // Unused bindings (weights without HAS_WEIGHTS, pred or logits by mode) get a read-only stand-in.
     bindings: { ...bindings, weights: opts.weights ?? bindings.labels, acc: into },
     uniforms: { rows, V: 0, ignore_index: ignoreIndex, weight: 0 },
-    overrides: { BINARY: binary, HAS_WEIGHTS: Boolean(opts.weights), RWG: 64 },
+    overrides: { BINARY: binary, HAS_WEIGHTS: Boolean(opts.weights), WG: 64 },
     workgroups: [1],
   });
 }

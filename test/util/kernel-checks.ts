@@ -87,9 +87,10 @@ async function checkAttention(cls: KernelClass, c: AttnCase, finiteDifferences =
 
 const SHAPES: [number, number, number][] = [[7, 129, 127], [129, 7, 33], [36, 132, 68], [3, 65, 129]];
 
-/** Every check for one kernel class, forced on the running engine (restored to auto after). */
+/** Every check for one kernel class, forced on the running engine (its own class restored after). */
 export async function checkClass(cls: KernelClass): Promise<KernelCheck[]> {
   const start = checks.length;
+  const before = engine().kernels;
   try {
     engine().useKernels(cls);
   } catch (e) {
@@ -114,7 +115,7 @@ export async function checkClass(cls: KernelClass): Promise<KernelCheck[]> {
     await checkAttention(cls, { B: 1, S: 18, H: 1, D: 26, keep: [15], dropout: { rate: 0.3, seed: 21 } }, true);
     await checkAttention(cls, { B: 1, S: 19, H: 1, D: 256, keep: [13] });
   }
-  engine().useKernels('auto');
+  engine().useKernels(before);
   return checks.slice(start);
 }
 
