@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BertForMaskedLM, init, loadWordPieceTokenizer, ops, shutdown, tensor, tidy, type Tensor } from '../src/node.ts';
 import type { Engine } from '../src/gpu/engine.ts';
+import { f32ToF16Bits } from '../src/gpu/dtype.ts';
 import { attention, attentionBackward, attentionVariant } from '../src/kernels/attention.ts';
 import { MATMUL_TILE_SWEEP, matmulConfig, withMatmulTiles } from '../src/kernels/matmul.ts';
 import { checkClass, type KernelCheck } from '../test/util/kernel-checks.ts';
@@ -52,37 +53,38 @@ const PEAKS: [RegExp, string, number][] = [
 
 interface Row { name: string; ms: number; gflops: number; ofPeak?: number; note?: string }
 
-async function time(e: Engine, iterate: () => unknown): Promise<number> {
+/** Median ms per iteration of each contender, their runs interleaved (A, B, A, B, ...) so load hits both alike. */
+async function timeEach(e: Engine, iterates: (() => unknown)[]): Promise<number[]> {
   const dispose = (x: unknown) => (Array.isArray(x) ? x.forEach(dispose) : (x as Tensor | undefined)?.dispose?.());
-  const once = async () => {
-    const t0 = performance.now();
-    dispose(iterate());
-    await e.sync();
-    return performance.now() - t0;
-  };
-  await once(); // warm-up: pipelines compile
-  const first = await once();
-  // Slow cases (a CPU adapter running GPU kernels): the first timed run counts, and 3 in all.
-  if (first > 1000) {
-    const runs = [first, await once(), await once()].sort((a, b) => a - b);
-    return runs[1];
-  }
-  // Iterations per run: enough for MIN_RUN_MS.
-  const iterations = Math.max(1, Math.min(200, Math.ceil(MIN_RUN_MS / Math.max(first, 0.01))));
-  const runs: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
+  const once = async (iterate: () => unknown, iterations = 1) => {
     const t0 = performance.now();
     for (let i = 0; i < iterations; i++) dispose(iterate());
     await e.sync();
-    runs.push((performance.now() - t0) / iterations);
+    return (performance.now() - t0) / iterations;
+  };
+  for (const it of iterates) await once(it); // warm-up: pipelines compile
+  const first = [];
+  for (const it of iterates) first.push(await once(it));
+  // Slow cases (a CPU adapter running GPU kernels): the first timed run counts, and 3 in all.
+  const slow = Math.max(...first) > 1000;
+  const runs = first.map((f) => (slow ? [f] : []));
+  // Iterations per run: enough for MIN_RUN_MS.
+  const iterations = first.map((f) => (slow ? 1 : Math.max(1, Math.min(200, Math.ceil(MIN_RUN_MS / Math.max(f, 0.01))))));
+  for (let r = slow ? 1 : 0; r < (slow ? 3 : RUNS); r++) {
+    for (let i = 0; i < iterates.length; i++) runs[i].push(await once(iterates[i], iterations[i]));
   }
-  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  return runs.map((xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
 }
 
-function matmulCase(label: string, M: number, N: number, K: number, o: { transA?: boolean; transB?: boolean; bias?: boolean; gelu?: boolean } = {}) {
-  return { label, flops: 2 * M * N * K, make: () => {
-    const a = tensor(uniform(M * K, M + K), o.transA ? [K, M] : [M, K]);
-    const b = tensor(uniform(K * N, N + K), o.transB ? [N, K] : [K, N]);
+const time = async (e: Engine, iterate: () => unknown) => (await timeEach(e, [iterate]))[0];
+
+function matmulCase(label: string, M: number, N: number, K: number, o: { transA?: boolean; transB?: boolean; bias?: boolean; gelu?: boolean; f16?: boolean } = {}) {
+  const operand = (n: number, seed: number, shape: number[]) => (o.f16
+    ? tensor(Uint16Array.from(uniform(n, seed), f32ToF16Bits), shape, 'f16')
+    : tensor(uniform(n, seed), shape));
+  return { label: o.f16 ? `${label} f16 operands` : label, flops: 2 * M * N * K, f16: o.f16, twin: () => matmulCase(label, M, N, K, { ...o, f16: true }), make: () => {
+    const a = operand(M * K, M + K, o.transA ? [K, M] : [M, K]);
+    const b = operand(K * N, N + K, o.transB ? [N, K] : [K, N]);
     const bias = o.bias ? tensor(uniform(N, 3)) : undefined;
     const opts = { transA: o.transA, transB: o.transB, bias, activation: o.gelu ? 'gelu' as const : undefined };
     return { iterate: () => ops.matmul(a, b, opts), dispose: () => [a, b, bias].forEach((t) => t?.dispose()) };
@@ -147,10 +149,17 @@ async function main() {
     return { name, ms, gflops, ofPeak: peak ? gflops / (peak[2] * 1000) : undefined, note };
   };
   for (const c of cases) {
-    const m = c.make();
-    rows.push(row(c.label, await time(e, m.iterate), c.flops));
-    m.dispose();
-    console.log(`${c.label}: ${fmt(rows.at(-1)!.ms)} ms, ${fmt(rows.at(-1)!.gflops)} GFLOP/s`);
+    // Each matmul also with both operands stored in f16 (unpacked to f32 as they load), interleaved.
+    const twin = 'twin' in c ? c.twin() : null;
+    const made = [c.make(), ...(twin ? [twin.make()] : [])];
+    const [ms, ms16] = await timeEach(e, made.map((m) => m.iterate));
+    made.forEach((m) => m.dispose());
+    rows.push(row(c.label, ms, c.flops));
+    console.log(`${c.label}: ${fmt(ms)} ms, ${fmt(rows.at(-1)!.gflops)} GFLOP/s`);
+    if (twin) {
+      rows.push(row(twin.label, ms16, twin.flops, `${fmt(ms / ms16)}x the f32 rate`));
+      console.log(`${twin.label}: ${fmt(ms16)} ms, ${fmt(rows.at(-1)!.gflops)} GFLOP/s (${fmt(ms / ms16)}x f32)`);
+    }
   }
 
   // ---- a BERT-base train step

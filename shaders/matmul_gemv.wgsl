@@ -29,7 +29,7 @@ fn gemv_step(acc: ptr<function, array<vec4<f32>, 4>>, ao: u32, bo: u32, n: u32, 
     if (a_t()) {
       for (var i = 0u; i < 4u; i++) {
         let e = ao + min(k + i, p.K - 1u) * p.M + m;
-        av[i] = select(0.0, a[e / 4u][e % 4u], k + i < kend);
+        av[i] = select(0.0, quad(0u, e / 4u)[e % 4u], k + i < kend);
       }
     } else {
       av = select(vec4(0.0), load4(0u, ao + m * p.K + k, a_aligned()), vec4(k) + vec4(0u, 1u, 2u, 3u) < vec4(kend));

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tensor, tidy, ops, engine, type Tensor } from '../src/node.ts';
+import { f16BitsToF32, f32ToF16Bits } from '../src/gpu/dtype.ts';
 import { matmulConfig, type MatmulOptions, type MatmulVariant } from '../src/kernels/matmul.ts';
 import { geluRef, geluTanhRef, matmulRef, sumRowsRef, type MatmulRefOptions } from './reference/matmul.ts';
 import { numericVjp } from './util/gradcheck.ts';
@@ -121,6 +122,89 @@ describe('the tiled kernel with each kernel class\'s tiles', () => {
   }
 });
 
+describe('f16 operands (halves unpacked to f32 as they load)', () => {
+  const halves = (x: Float32Array) => Uint16Array.from(x, f32ToF16Bits);
+  const decoded = (h: Uint16Array) => Float64Array.from(h, f16BitsToF32);
+
+  /** One product with a and/or b stored in f16: against float64 on the f16 values, and on the unrounded f32 values. */
+  async function checkF16(M: number, N: number, K: number, o: { transA?: boolean; transB?: boolean; aF16: boolean; bF16: boolean; variant?: MatmulVariant; splitK?: number; bias?: boolean }) {
+    const aShape = stored(M, K, !!o.transA);
+    const bShape = stored(K, N, !!o.transB);
+    const A = uniform(M * K, seed++);
+    const B = uniform(K * N, seed++);
+    const Ah = halves(A);
+    const Bh = halves(B);
+    const bias = o.bias ? uniform(N, seed++) : undefined;
+    const a16 = o.aF16 ? decoded(Ah) : A;
+    const b16 = o.bF16 ? decoded(Bh) : B;
+    const opts = { transA: o.transA, transB: o.transB, variant: o.variant, splitK: o.splitK };
+    const got = await tidy(() => ops.matmul(
+      o.aF16 ? tensor(Ah, aShape, 'f16') : tensor(A, aShape),
+      o.bF16 ? tensor(Bh, bShape, 'f16') : tensor(B, bShape),
+      { ...opts, bias: bias && tensor(bias) },
+    )).data();
+    const name = `${M}x${K} @ ${K}x${N} ${JSON.stringify(o)}`;
+    // 1. The inputs as the kernel sees them (f16 values): a product of two halves is exact in f32,
+    //    so the only error is the f32 accumulation, bounded as for f32 operands.
+    const exact = matmulRef(a16, aShape, b16, bShape, { transA: o.transA, transB: o.transB, bias });
+    assertClose(got, exact.out, matmulTolerance(K, exact.absSum + (bias ? 1 : 0)), `${name} (f16 values)`);
+    // 2. Against the unrounded f32 inputs: each rounded input is within u = 2^-11 relative (normal
+    //    halves) or 2^-25 absolute (subnormals, |x| < 2^-14) of its f32 value, so each product
+    //    |a b| in [-1, 1) moves by at most (2u + u^2) |a b| + 2^-24; summed over K, plus the f32 bound.
+    const f32ref = matmulRef(A, aShape, B, bShape, { transA: o.transA, transB: o.transB, bias });
+    const u = 2 ** -11;
+    const f16Bound = { atol: (2 * u + u * u) * f32ref.absSum + K * 2 ** -24 + matmulTolerance(K, f32ref.absSum + 1).atol, rtol: 2e-6 };
+    assertClose(got, f32ref.out, f16Bound, `${name} (f32 values, f16 rounding bound)`);
+  }
+
+  const SHAPES16: [number, number, number][] = [[7, 129, 127], [129, 7, 33], [36, 132, 68], [3, 65, 129], [1, 127, 513]];
+  const variants = (): { variant?: MatmulVariant; splitK?: number }[] => [
+    ...(hasSg() ? [{ variant: 'sg' as const }] : []), { variant: 'tiled' }, { splitK: 3 },
+  ];
+  // Each (variant, layout, alignment, dtypes) is a pipeline a CPU driver compiles in ~1 s: both
+  // operands in f16 at every layout and shape, one of them in f16 at two layouts.
+  it('every variant and layout, a, b or both in f16', async () => {
+    for (const v of variants()) {
+      for (const [M, N, K] of SHAPES16) {
+        for (const [transA, transB] of TRANS) await checkF16(M, N, K, { transA, transB, aF16: true, bF16: true, ...v });
+      }
+      await checkF16(7, 129, 127, { aF16: true, bF16: false, ...v });
+      await checkF16(36, 132, 68, { transB: true, aF16: false, bF16: true, ...v });
+    }
+    for (const [transA, transB] of TRANS) await checkF16(3, 133, 70, { transA, transB, aF16: true, bF16: true, variant: 'gemv', bias: true });
+  });
+
+  it('the hardware and portable tiles with f16 weights', async () => {
+    for (const cls of ['hardware', 'portable'] as const) {
+      engine().useKernels(cls);
+      try {
+        for (const [M, N, K] of SHAPES16) await checkF16(M, N, K, { transB: true, aF16: false, bF16: true, bias: true });
+        await checkF16(37, 44, 2100, { aF16: true, bF16: true, splitK: 3 });
+      } finally {
+        engine().useKernels('auto');
+      }
+    }
+  });
+
+  it('the f32 values rounding bound can fail: an f32 product is far tighter than f16 rounding allows', async () => {
+    // If the kernel quietly read f32 (or the test fed it unrounded values) the error against the
+    // f32 reference would sit at f32 accumulation level; here it must show f16 rounding.
+    const [M, N, K] = [64, 64, 256];
+    const A = uniform(M * K, 901);
+    const B = uniform(K * N, 902);
+    const got = await ops.matmul(tensor(halves(A), [M, K], 'f16'), tensor(halves(B), [K, N], 'f16')).data();
+    const ref = matmulRef(A, [M, K], B, [K, N]);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - ref.out[i]));
+    expect(worst).toBeGreaterThan(matmulTolerance(K, 1).atol * 10);
+    expect(worst).toBeLessThan((2 * 2 ** -11 + 2 ** -22) * ref.absSum + K * 2 ** -24 + matmulTolerance(K, ref.absSum).atol);
+  });
+
+  it('names the dtype it takes', () => {
+    expect(() => ops.matmul(tensor(new Int32Array(6), [2, 3]), tensor(new Float32Array(12), [3, 4]))).toThrow('matmul: expected f32 or f16 input, got i32 [2, 3]');
+  });
+});
+
 describe('batched matmul with broadcasting', () => {
   const cases: Case[] = [
     { a: [3, 7, 129], b: [129, 127], label: 'rank-2 weight (folded into M)' },
@@ -206,7 +290,7 @@ describe('edge cases', () => {
     expect(() => ops.matmul(t([2, 3]), t([3, 4]), { residual: t([4, 2]) })).toThrow('matmul: residual [4, 2] must have the output\'s shape [2, 4]');
     expect(() => ops.matmul(t([2, 3]), t([3, 4]), { savePreActivation: true })).toThrow('savePreActivation needs an activation');
     expect(() => ops.matmul(t([8, 3]), t([3, 4]), { variant: 'gemv' })).toThrow("variant 'gemv' handles M <= 4");
-    expect(() => ops.matmul(tensor(new Int32Array(6), [2, 3]), t([3, 4]))).toThrow('matmul: expected f32 input, got i32 [2, 3]');
+    expect(() => ops.matmul(tensor(new Int32Array(6), [2, 3]), t([3, 4]))).toThrow('matmul: expected f32 or f16 input, got i32 [2, 3]');
   });
 
   it('is deterministic: identical bits on every run, split-K included', async () => {

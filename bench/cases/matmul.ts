@@ -3,6 +3,7 @@
 // Correctness: 256 sampled outputs against a float64 dot product of the same inputs.
 import { ops, tensor } from '../../src/node.ts';
 import type { MatmulActivation } from '../../src/kernels/matmul.ts';
+import { f16BitsToF32, f32ToF16Bits } from '../../src/gpu/dtype.ts';
 import { geluRef } from '../../test/reference/matmul.ts';
 import { rng, uniform } from '../../test/util/random.ts';
 import { matmulTolerance, mismatchReport } from '../../test/util/tolerance.ts';
@@ -20,20 +21,34 @@ interface Spec {
   residual?: boolean;
   /** Issue 3: >= 3x tfjs-webgpu and >= tfjs-wasm at 1024^3, the BERT-base FFN shape and its transposed backward shapes. */
   targeted?: boolean;
+  /** Both operands stored in f16 (issue 11: beside the same f32 case; tfjs has no f16 matmul to compare). */
+  f16?: boolean;
+}
+
+/** f32 values rounded to f16: the bits to upload, and the values the kernel then computes with. */
+function toHalves(x: Float32Array): { bits: Uint16Array; values: Float32Array } {
+  const bits = Uint16Array.from(x, f32ToF16Bits);
+  return { bits, values: Float32Array.from(bits, f16BitsToF32) };
 }
 
 function matmulCase(s: Spec): BenchCase {
   const { M, N, K } = s;
   const aShape = s.transA ? [K, M] : [M, K];
   const bShape = s.transB ? [N, K] : [K, N];
-  const flags = [s.transA && 'transA', s.transB && 'transB', s.bias && '+bias', s.activation && `+${s.activation}`, s.residual && '+residual'].filter(Boolean).join(' ');
-  let host: { A: Float32Array; B: Float32Array; bias?: Float32Array; res?: Float32Array } | null = null;
-  const inputs = () => (host ??= {
-    A: uniform(M * K, M + 7 * K),
-    B: uniform(K * N, N + 13 * K),
-    bias: s.bias ? uniform(N, 3) : undefined,
-    res: s.residual ? uniform(M * N, 4) : undefined,
-  });
+  const flags = [s.f16 && 'f16', s.transA && 'transA', s.transB && 'transB', s.bias && '+bias', s.activation && `+${s.activation}`, s.residual && '+residual'].filter(Boolean).join(' ');
+  let host: { A: Float32Array; B: Float32Array; Ah?: Uint16Array; Bh?: Uint16Array; bias?: Float32Array; res?: Float32Array } | null = null;
+  const inputs = () => {
+    if (host) return host;
+    let A = uniform(M * K, M + 7 * K);
+    let B = uniform(K * N, N + 13 * K);
+    let Ah: Uint16Array | undefined;
+    let Bh: Uint16Array | undefined;
+    if (s.f16) {
+      ({ bits: Ah, values: A } = toHalves(A));
+      ({ bits: Bh, values: B } = toHalves(B));
+    }
+    return (host = { A, B, Ah, Bh, bias: s.bias ? uniform(N, 3) : undefined, res: s.residual ? uniform(M * N, 4) : undefined });
+  };
   return {
     kernel: 'matmul',
     shape: `${s.label} ${M}x${K} @ ${K}x${N}${flags ? ` ${flags}` : ''}`,
@@ -41,8 +56,8 @@ function matmulCase(s: Spec): BenchCase {
     targets: s.targeted ? { webgpu: 3, wasm: 1 } : undefined,
     async ours() {
       const h = inputs();
-      const a = tensor(h.A, aShape);
-      const b = tensor(h.B, bShape);
+      const a = h.Ah ? tensor(h.Ah, aShape, 'f16') : tensor(h.A, aShape);
+      const b = h.Bh ? tensor(h.Bh, bShape, 'f16') : tensor(h.B, bShape);
       const bias = h.bias && tensor(h.bias);
       const residual = h.res && tensor(h.res, [M, N]);
       const opts = { transA: s.transA, transB: s.transB, bias, residual, activation: s.activation };
@@ -81,7 +96,7 @@ function matmulCase(s: Spec): BenchCase {
         },
       };
     },
-    tfjs(tf) {
+    tfjs: s.f16 ? undefined : (tf) => {
       const h = inputs();
       const a = tf.tensor(h.A, aShape);
       const b = tf.tensor(h.B, bShape);
@@ -119,4 +134,9 @@ export const cases: BenchCase[] = [
   matmulCase({ label: 'BERT-base FFN1 dW=X^T.dY', M: 768, N: 3072, K: T, transA: true, targeted: true }),
   matmulCase({ label: 'BERT-base attn proj', M: T, N: 768, K: 768, bias: true }),
   matmulCase({ label: 'BERT-base MLM decoder', M: 16 * 20, N: 30522, K: 768, transB: true, bias: true }),
+  // The same products with f16 operands (unpacked to f32 as they load), beside their f32 rows above.
+  matmulCase({ label: 'square', M: 1024, N: 1024, K: 1024, f16: true }),
+  matmulCase({ label: 'BERT-base FFN1', M: T, N: 3072, K: 768, f16: true }),
+  matmulCase({ label: 'BERT-base FFN1 dX=dY.W^T', M: T, N: 768, K: 3072, transB: true, f16: true }),
+  matmulCase({ label: 'BERT-base MLM decoder', M: 16 * 20, N: 30522, K: 768, transB: true, bias: true, f16: true }),
 ];

@@ -4,6 +4,8 @@
 //
 //   out = act(a @ b + bias) + residual        a: (...batch, M, K), (..., K, M) if transA
 //                                             b: (...batch, K, N), (..., N, K) if transB
+// a and b are f32 or f16 (halves unpacked to f32 as they load: products, sums, the epilogue and
+// the output are f32); bias and residual are f32.
 // Batch dims broadcast (b is often a rank-2 weight). The backward needs no extra kernel:
 //   dA = dOut @ B^T   -> matmul(dOut, b, { transB: true })   (b stored (K, N))
 //   dB = A^T @ dOut   -> matmul(a, dOut, { transA: true })   (a stored (M, K))
@@ -201,8 +203,8 @@ function batchLayout(op: string, a: Tensor, b: Tensor, aMat: number, bMat: numbe
 }
 
 function problem(op: string, a: Tensor, b: Tensor, o: MatmulOptions): Problem {
-  expectDType(op, a, 'f32');
-  expectDType(op, b, 'f32');
+  expectDType(op, a, 'f32', 'f16');
+  expectDType(op, b, 'f32', 'f16');
   if (a.rank < 2 || b.rank < 2) {
     throw new OpError(op, `needs a and b of rank >= 2, got a ${shapeStr(a.shape)} and b ${shapeStr(b.shape)}`);
   }
@@ -329,6 +331,8 @@ function plan(e: Engine, a: Tensor, b: Tensor, p: Problem, o: MatmulOptions): Pl
     tilesN = Math.ceil(p.N / (4 * WG));
     kStep = 4;
   }
+  // Operands stored in f16 are unpacked to f32 on load (matmul_operands.wgsl).
+  Object.assign(overrides, { A_F16: x.a.dtype === 'f16', B_F16: x.b.dtype === 'f16' });
   const tileCount = tilesM * tilesN * p.batches;
   let splits = o.splitK ?? 1;
   if (o.splitK === undefined && tileCount < tiles.minTiles && p.K >= 1024) {
