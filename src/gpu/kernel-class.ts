@@ -1,5 +1,6 @@
 // Which family of kernels an engine runs, decided once from its adapter, in this one place. Ops
-// with variants (matmul, attention) look it up; everything else runs the same code everywhere.
+// with variants (matmul, attention) look it up; the row-wise and elementwise ops run the same
+// shaders everywhere but take their launch shapes from it (src/kernels/launch.ts).
 //   software  CPU adapters whose subgroups have a fixed size of 4, 8 or 16 (lavapipe, SwiftShader):
 //             a lane is a SIMD lane, so rows stay in lanes and are exchanged by subgroup
 //             broadcasts (matmul_sg.wgsl, attention.wgsl).

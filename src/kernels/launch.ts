@@ -3,9 +3,13 @@
 import { OpError } from '../gpu/errors.ts';
 import { engine } from '../gpu/runtime.ts';
 
-/** True on a CPU implementation of WebGPU (lavapipe, SwiftShader), where launch shapes differ. */
+/**
+ * True when the engine runs a CPU adapter's kernel class (software or portable: lavapipe,
+ * SwiftShader), where launch shapes differ; false for the hardware class, so forcing a class
+ * (src/gpu/kernel-class.ts) gives every op that class's launch shapes too.
+ */
 export function softwareAdapter(): boolean {
-  return engine().ctx.report.software;
+  return engine().kernels !== 'hardware';
 }
 
 /**
