@@ -96,7 +96,7 @@ export const MATMUL_TILES = {
   hardware: { main: 'tiled', R: 2, CV: 6, R_T: 4, CV_T: 4, WGX: 16, WGY: 8, TM: 8, TN: 4, BK: 16, minTiles: 256 },
 } as const satisfies Record<KernelClass, MatmulTiles>;
 
-/** Other tiled shapes gpu-check times on a hardware adapter (each fits 16 KiB double-buffered). */
+/** The tiled shapes gpu-check times on a hardware adapter, MATMUL_TILES.hardware among them (each fits 16 KiB double-buffered). */
 export const MATMUL_TILE_SWEEP: Pick<MatmulTiles, 'WGX' | 'WGY' | 'TM' | 'TN' | 'BK'>[] = [
   { WGX: 16, WGY: 16, TM: 4, TN: 4, BK: 16 },
   { WGX: 16, WGY: 8, TM: 8, TN: 4, BK: 16 },
@@ -114,7 +114,7 @@ export interface AdapterConfig {
   subgroup: number;
 }
 
-/** The tile configuration this engine's kernel class uses (see MATMUL_TILES); `tiles` replaces it (gpu-check's sweep). */
+/** The tile configuration this engine's kernel class uses (see MATMUL_TILES), or withMatmulTiles' while it runs. */
 export function matmulConfig(e: Engine = engine()): AdapterConfig {
   return { tiles: tileOverride ?? MATMUL_TILES[e.kernels], subgroup: fixedSubgroupSize(e.traits) };
 }
