@@ -18,14 +18,14 @@
 // Any head dim from 1 to 512 (the launcher picks T, DS, BLK from D): TinyBERT's 26 too.
 //!include attention_params.wgsl
 
-@group(0) @binding(1) var<storage, read> q: array<f32>;          // (B, S, H*D)
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
-@group(0) @binding(5) var<storage, read_write> o: array<f32>;    // out: forward writes, backward_prep reads
-@group(0) @binding(7) var<storage, read> dout: array<f32>;
-@group(0) @binding(9) var<storage, read_write> dq: array<f32>;
-@group(0) @binding(10) var<storage, read_write> dk: array<f32>;
-@group(0) @binding(11) var<storage, read_write> dv: array<f32>;
+@group(0) @binding(1) var<storage, read> q: array<act>;          // (B, S, H*D)
+@group(0) @binding(2) var<storage, read> k: array<act>;
+@group(0) @binding(3) var<storage, read> v: array<act>;
+@group(0) @binding(5) var<storage, read_write> o: array<act>;    // out: forward writes, backward_prep reads
+@group(0) @binding(7) var<storage, read> dout: array<act>;
+@group(0) @binding(9) var<storage, read_write> dq: array<act>;
+@group(0) @binding(10) var<storage, read_write> dk: array<act>;
+@group(0) @binding(11) var<storage, read_write> dv: array<act>;
 
 override WG: u32 = 64;       // invocations per workgroup
 override T: u32 = 2;         // invocations per owned row: a power of two dividing WG
@@ -76,10 +76,10 @@ fn own_at(s: Slot, x: u32) -> i32 {
 }
 
 // One load per input (each entry point names only the bindings it uses), 0 at index -1.
-fn load_q(a: i32) -> f32 { if (a < 0) { return 0.0; } return q[a]; }
-fn load_k(a: i32) -> f32 { if (a < 0) { return 0.0; } return k[a]; }
-fn load_v(a: i32) -> f32 { if (a < 0) { return 0.0; } return v[a]; }
-fn load_dout(a: i32) -> f32 { if (a < 0) { return 0.0; } return dout[a]; }
+fn load_q(a: i32) -> f32 { if (a < 0) { return 0.0; } return f32(q[a]); }
+fn load_k(a: i32) -> f32 { if (a < 0) { return 0.0; } return f32(k[a]); }
+fn load_v(a: i32) -> f32 { if (a < 0) { return 0.0; } return f32(v[a]); }
+fn load_dout(a: i32) -> f32 { if (a < 0) { return 0.0; } return f32(dout[a]); }
 
 // This invocation's share of own . (staged row j at tile[base ..]).
 fn partial_dot(own: ptr<function, array<f32, 32>>, base: u32, j: u32, t: u32) -> f32 {
@@ -146,7 +146,7 @@ fn forward(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
     let inv = select(1.0 / l, 0.0, l == 0.0);
     for (var x = 0u; x < DS; x++) {
       let a = own_at(s, x);
-      if (a >= 0) { o[a] = acc[x] * inv; }
+      if (a >= 0) { o[a] = act(acc[x] * inv); }
     }
     if (s.t == 0u) { lse[s.bh * p.S + s.i] = select(m + log(l), neg_inf(), l == 0.0); }
   }
@@ -160,7 +160,7 @@ fn backward_prep(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= p.S) { return; }
   let a = at(bh / p.H, i, bh % p.H, 0u);
   var d = 0.0;
-  for (var x = 0u; x < p.D; x++) { d += dout[a + x] * o[a + x]; }
+  for (var x = 0u; x < p.D; x++) { d += f32(dout[a + x]) * f32(o[a + x]); }
   stats[bh * p.S + i] = vec2<f32>(lse[bh * p.S + i], d);
 }
 
@@ -200,7 +200,7 @@ fn backward_q(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
   if (s.i < p.S) {
     for (var x = 0u; x < DS; x++) {
       let a = own_at(s, x);
-      if (a >= 0) { dq[a] = g[x] * p.scale; }
+      if (a >= 0) { dq[a] = act(g[x] * p.scale); }
     }
   }
 }
@@ -245,8 +245,8 @@ fn backward_kv(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
     for (var x = 0u; x < DS; x++) {
       let a = own_at(s, x);
       if (a >= 0) {
-        dk[a] = gk[x] * p.scale;
-        dv[a] = gv[x];
+        dk[a] = act(gk[x] * p.scale);
+        dv[a] = act(gv[x]);
       }
     }
   }

@@ -70,22 +70,22 @@ fn chunks_of(f: ptr<function, array<vec4<f32>, 32>>) -> Chunks8 {
 }
 fn row_q(at: u32) -> Chunks8 {
   var f: array<vec4<f32>, 32>;
-  for (var x = 0u; x < p.D4; x++) { f[x] = q[at + x]; }
+  for (var x = 0u; x < p.D4; x++) { f[x] = vec4<f32>(q[at + x]); }
   return chunks_of(&f);
 }
 fn row_k(at: u32) -> Chunks8 {
   var f: array<vec4<f32>, 32>;
-  for (var x = 0u; x < p.D4; x++) { f[x] = k[at + x]; }
+  for (var x = 0u; x < p.D4; x++) { f[x] = vec4<f32>(k[at + x]); }
   return chunks_of(&f);
 }
 fn row_v(at: u32) -> Chunks8 {
   var f: array<vec4<f32>, 32>;
-  for (var x = 0u; x < p.D4; x++) { f[x] = v[at + x]; }
+  for (var x = 0u; x < p.D4; x++) { f[x] = vec4<f32>(v[at + x]); }
   return chunks_of(&f);
 }
 fn row_dout(at: u32) -> Chunks8 {
   var f: array<vec4<f32>, 32>;
-  for (var x = 0u; x < p.D4; x++) { f[x] = dout[at + x]; }
+  for (var x = 0u; x < p.D4; x++) { f[x] = vec4<f32>(dout[at + x]); }
   return chunks_of(&f);
 }
 
@@ -120,28 +120,28 @@ fn get_row(r: u32, rows: ptr<function, Rows>, s: f32) -> Chunks8 {
 fn store_o(at: u32, m: Chunks8) {
   for (var c = 0u; c < DC; c++) {
     for (var x = 0u; x < 4u; x++) {
-      if (c * 4u + x < p.D4) { o[at + c * 4u + x] = m[c][x]; }
+      if (c * 4u + x < p.D4) { o[at + c * 4u + x] = vec4<act>(m[c][x]); }
     }
   }
 }
 fn store_dq(at: u32, m: Chunks8) {
   for (var c = 0u; c < DC; c++) {
     for (var x = 0u; x < 4u; x++) {
-      if (c * 4u + x < p.D4) { dq[at + c * 4u + x] = m[c][x]; }
+      if (c * 4u + x < p.D4) { dq[at + c * 4u + x] = vec4<act>(m[c][x]); }
     }
   }
 }
 fn store_dk(at: u32, m: Chunks8) {
   for (var c = 0u; c < DC; c++) {
     for (var x = 0u; x < 4u; x++) {
-      if (c * 4u + x < p.D4) { dk[at + c * 4u + x] = m[c][x]; }
+      if (c * 4u + x < p.D4) { dk[at + c * 4u + x] = vec4<act>(m[c][x]); }
     }
   }
 }
 fn store_dv(at: u32, m: Chunks8) {
   for (var c = 0u; c < DC; c++) {
     for (var x = 0u; x < 4u; x++) {
-      if (c * 4u + x < p.D4) { dv[at + c * 4u + x] = m[c][x]; }
+      if (c * 4u + x < p.D4) { dv[at + c * 4u + x] = vec4<act>(m[c][x]); }
     }
   }
 }

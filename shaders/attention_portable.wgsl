@@ -22,13 +22,13 @@ fn forward(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
   let at = row_at(ln.b, ln.i, ln.hoff);
   var qr: array<vec4<f32>, 32>;
   var acc: array<vec4<f32>, 32>;
-  for (var x = 0u; x < p.D4; x++) { qr[x] = q[at + x] * p.scale; }
+  for (var x = 0u; x < p.D4; x++) { qr[x] = vec4<f32>(q[at + x]) * p.scale; }
   var m = neg_inf();
   var l = 0.0;
   for (var j = 0u; j < p.S; j++) {
     let kat = row_at(ln.b, j, ln.hoff);
     var s = 0.0;
-    for (var x = 0u; x < p.D4; x++) { s += dot(qr[x], k[kat + x]); }
+    for (var x = 0u; x < p.D4; x++) { s += dot(qr[x], vec4<f32>(k[kat + x])); }
     s += mask_at(ln.b, j);
     let mnew = max(m, s);
     let mref = select(mnew, 0.0, mnew == neg_inf());
@@ -37,11 +37,11 @@ fn forward(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid
     m = mnew;
     l = l * a + pj;
     let w = pj * keep_factor(ln.bh, ln.i, j);
-    for (var x = 0u; x < p.D4; x++) { acc[x] = acc[x] * a + w * v[kat + x]; }
+    for (var x = 0u; x < p.D4; x++) { acc[x] = acc[x] * a + w * vec4<f32>(v[kat + x]); }
   }
   if (ln.i < p.S) {
     let inv = select(1.0 / l, 0.0, l == 0.0);
-    for (var x = 0u; x < p.D4; x++) { o[at + x] = acc[x] * inv; }
+    for (var x = 0u; x < p.D4; x++) { o[at + x] = vec4<act>(acc[x] * inv); }
     lse[ln.bh * p.S + ln.i] = select(m + log(l), neg_inf(), l == 0.0);
   }
 }
@@ -53,18 +53,18 @@ fn backward_q(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
   var qr: array<vec4<f32>, 32>;
   var dor: array<vec4<f32>, 32>;
   var g: array<vec4<f32>, 32>;
-  for (var x = 0u; x < p.D4; x++) { qr[x] = q[at + x] * p.scale; dor[x] = dout[at + x]; }
+  for (var x = 0u; x < p.D4; x++) { qr[x] = vec4<f32>(q[at + x]) * p.scale; dor[x] = vec4<f32>(dout[at + x]); }
   let st = stats[ln.bh * p.S + min(ln.i, p.S - 1u)];
   for (var j = 0u; j < p.S; j++) {
     let kat = row_at(ln.b, j, ln.hoff);
     var s = 0.0;
     var dp = 0.0;
-    for (var x = 0u; x < p.D4; x++) { s += dot(qr[x], k[kat + x]); dp += dot(dor[x], v[kat + x]); }
+    for (var x = 0u; x < p.D4; x++) { s += dot(qr[x], vec4<f32>(k[kat + x])); dp += dot(dor[x], vec4<f32>(v[kat + x])); }
     let ds = p_and_ds(ln.bh, ln.i, j, s + mask_at(ln.b, j), dp, st).y;
-    for (var x = 0u; x < p.D4; x++) { g[x] += ds * k[kat + x]; }
+    for (var x = 0u; x < p.D4; x++) { g[x] += ds * vec4<f32>(k[kat + x]); }
   }
   if (ln.i < p.S) {
-    for (var x = 0u; x < p.D4; x++) { dq[at + x] = g[x] * p.scale; }
+    for (var x = 0u; x < p.D4; x++) { dq[at + x] = vec4<act>(g[x] * p.scale); }
   }
 }
 
@@ -76,17 +76,17 @@ fn backward_kv(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   var vr: array<vec4<f32>, 32>;
   var gk: array<vec4<f32>, 32>;
   var gv: array<vec4<f32>, 32>;
-  for (var x = 0u; x < p.D4; x++) { kr[x] = k[at + x] * p.scale; vr[x] = v[at + x]; }
+  for (var x = 0u; x < p.D4; x++) { kr[x] = vec4<f32>(k[at + x]) * p.scale; vr[x] = vec4<f32>(v[at + x]); }
   let bias = mask_at(ln.b, min(ln.i, p.S - 1u));
   for (var i = 0u; i < p.S; i++) {
     let qat = row_at(ln.b, i, ln.hoff);
     var s = 0.0;
     var dp = 0.0;
-    for (var x = 0u; x < p.D4; x++) { s += dot(kr[x], q[qat + x]); dp += dot(vr[x], dout[qat + x]); }
+    for (var x = 0u; x < p.D4; x++) { s += dot(kr[x], vec4<f32>(q[qat + x])); dp += dot(vr[x], vec4<f32>(dout[qat + x])); }
     let w = p_and_ds(ln.bh, i, ln.i, s + bias, dp, stats[ln.bh * p.S + i]);
-    for (var x = 0u; x < p.D4; x++) { gv[x] += w.x * dout[qat + x]; gk[x] += w.y * q[qat + x]; }
+    for (var x = 0u; x < p.D4; x++) { gv[x] += w.x * vec4<f32>(dout[qat + x]); gk[x] += w.y * vec4<f32>(q[qat + x]); }
   }
   if (ln.i < p.S) {
-    for (var x = 0u; x < p.D4; x++) { dk[at + x] = gk[x] * p.scale; dv[at + x] = gv[x]; }
+    for (var x = 0u; x < p.D4; x++) { dk[at + x] = vec4<act>(gk[x] * p.scale); dv[at + x] = vec4<act>(gv[x]); }
   }
 }

@@ -1,4 +1,4 @@
-// y = a (op) b over f32 with NumPy broadcasting. Shapes travel as uniforms (rank <= 8, packed
+// y = a (op) b with NumPy broadcasting (activations f32 or f16, computed in f32). Shapes travel as uniforms (rank <= 8, packed
 // in vec4s); a broadcast dimension has stride 0. BROADCAST=false is the same-shape fast path.
 //!include common.wgsl
 
@@ -10,9 +10,9 @@ struct Params {
   b_strides: array<vec4<u32>, 2>,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;         // broadcast to shape by a_strides
-@group(0) @binding(2) var<storage, read> b: array<f32>;         // broadcast to shape by b_strides
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;   // (n) = shape
+@group(0) @binding(1) var<storage, read> a: array<act>;         // broadcast to shape by a_strides
+@group(0) @binding(2) var<storage, read> b: array<act>;         // broadcast to shape by b_strides
+@group(0) @binding(3) var<storage, read_write> y: array<act>;   // (n) = shape
 
 override OP: u32 = 0;
 override BROADCAST: bool = true;
@@ -48,7 +48,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.n) { return; }
   if (!BROADCAST) {
-    y[i] = apply(a[i], b[i]);
+    y[i] = act(apply(f32(a[i]), f32(b[i])));
     return;
   }
   var rest = i;
@@ -61,5 +61,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ia += coord * dim(p.a_strides, u32(d));
     ib += coord * dim(p.b_strides, u32(d));
   }
-  y[i] = apply(a[ia], b[ib]);
+  y[i] = act(apply(f32(a[ia]), f32(b[ib])));
 }

@@ -27,7 +27,7 @@ override HAS_WEIGHTS: bool = false;
 override HAS_DLOSS: bool = false;
 override CHUNK: u32 = 256;   // elements per invocation per chunk of the online log-sum-exp
 
-@group(0) @binding(1) var<storage, read> logits: array<f32>;          // (N, V)
+@group(0) @binding(1) var<storage, read> logits: array<act>;          // (N, V)
 @group(0) @binding(2) var<storage, read> labels: array<i32>;          // (N)
 // (N) per-row weights; when HAS_WEIGHTS is false the launcher binds `labels` here and it is never read.
 @group(0) @binding(3) var<storage, read> weights: array<f32>;
@@ -47,7 +47,7 @@ fn row_weight(row: u32) -> vec2<f32> {
 
 @group(0) @binding(4) var<storage, read_write> lse: array<f32>;       // (N)
 @group(0) @binding(5) var<storage, read_write> rowloss: array<f32>;   // (N, 2): w * loss, w
-@group(0) @binding(13) var<storage, read> logits4: array<vec4<f32>>;  // the logits buffer, whole, as vec4s
+@group(0) @binding(13) var<storage, read> logits4: array<vec4<act>>;  // the logits buffer, whole, as vec4s
 
 // Column of the e-th edge element of a row: the head [0, head), then the tail from `tail`.
 fn edge_col(e: u32, head: u32, tail: u32) -> u32 {
@@ -72,19 +72,19 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let tail = head + 4u * body;         // first element of the tail, within the row
   let edges = head + (n - tail);       // at most 6 scalars, taken as the first chunk
   var m = neg_inf_f32();
-  for (var e = lane; e < edges; e += TPR) { m = max_nan(m, logits[base + edge_col(e, head, tail)]); }
+  for (var e = lane; e < edges; e += TPR) { m = max_nan(m, f32(logits[base + edge_col(e, head, tail)])); }
   var s = 0.0;
   if (!is_neg_inf(m)) {
-    for (var e = lane; e < edges; e += TPR) { s += exp(logits[base + edge_col(e, head, tail)] - m); }
+    for (var e = lane; e < edges; e += TPR) { s += exp(f32(logits[base + edge_col(e, head, tail)]) - m); }
   }
   for (var k0 = 0u; k0 < body; k0 += CHUNK * TPR) {
     let k1 = min(body, k0 + CHUNK * TPR);
     var cm4 = vec4<f32>(m);
-    for (var k = k0 + lane; k < k1; k += TPR) { cm4 = max_nan4(cm4, logits4[b4 + k]); }
+    for (var k = k0 + lane; k < k1; k += TPR) { cm4 = max_nan4(cm4, vec4<f32>(logits4[b4 + k])); }
     let cm = max_nan(max_nan(cm4.x, cm4.y), max_nan(cm4.z, cm4.w));
     var cs = vec4<f32>();
     if (!is_neg_inf(cm)) {
-      for (var k = k0 + lane; k < k1; k += TPR) { cs += exp(logits4[b4 + k] - cm); }
+      for (var k = k0 + lane; k < k1; k += TPR) { cs += exp(vec4<f32>(logits4[b4 + k]) - cm); }
     }
     s = select(s * exp(m - cm), 0.0, s == 0.0) + hsum(cs);
     m = cm;
@@ -104,7 +104,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     return;
   }
   var li = nan_f32();   // (not named `loss`: wgsl_reflect would take it for the binding)
-  if (wo.y > 0.0) { li = l - logits[base + u32(label)]; } else { guard_report(p.guard_slot, row, bitcast<u32>(label)); }
+  if (wo.y > 0.0) { li = l - f32(logits[base + u32(label)]); } else { guard_report(p.guard_slot, row, bitcast<u32>(label)); }
   rowloss[2u * row] = wo.x * li;
   rowloss[2u * row + 1u] = wo.x;
 }
@@ -144,7 +144,7 @@ fn scale_from_weights(@builtin(local_invocation_index) lid: u32) {
 
 @group(0) @binding(10) var<storage, read> saved_lse: array<f32>;     // (N)
 @group(0) @binding(11) var<storage, read> scale_in: array<f32>;      // [1]
-@group(0) @binding(12) var<storage, read_write> dlogits: array<f32>; // (N, V)
+@group(0) @binding(12) var<storage, read_write> dlogits: array<act>; // (N, V)
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -156,7 +156,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   let label = labels[row];
   let wo = row_weight(row);
   if (label == p.ignore_index) {
-    for (var c = lane; c < p.V; c += TPR) { dlogits[base + c] = 0.0; }
+    for (var c = lane; c < p.V; c += TPR) { dlogits[base + c] = act(0.0); }
     return;
   }
   var k = wo.x * scale_in[0];
@@ -164,8 +164,8 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   let l = saved_lse[row];
   let tgt = u32(label);
   for (var c = lane; c < p.V; c += TPR) {
-    let sm = exp(logits[base + c] - l);
-    dlogits[base + c] = (sm - select(0.0, 1.0, c == tgt)) * k;
+    let sm = exp(f32(logits[base + c]) - l);
+    dlogits[base + c] = act((sm - select(0.0, 1.0, c == tgt)) * k);
   }
 }
 
@@ -173,7 +173,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
 // in it: q in [ceil(rV / 4), ceil((r+1)V / 4)). All but the last lie inside the row; the last may
 // run into the next row (or, for the last row, into the buffer's padding), and is written
 // element by element with each element's own row. Each vec4 has exactly one writer.
-@group(0) @binding(14) var<storage, read_write> dlogits4: array<vec4<f32>>;   // the whole buffer
+@group(0) @binding(14) var<storage, read_write> dlogits4: array<vec4<act>>;   // the whole buffer
 
 // `ignored` is 1 or 0, a u32 rather than a bool: wgsl_reflect's interpreter (test/shaders.test.ts)
 // cannot read a bool member of a struct value.
@@ -208,19 +208,19 @@ fn backward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   for (var q = q0 + lane; q < qfull; q += TPR) {
     let col = vec4<u32>(4u * q - rb) + vec4<u32>(0u, 1u, 2u, 3u);
     let onehot = select(vec4<f32>(0.0), vec4<f32>(1.0), col == vec4<u32>(g.tgt));
-    dlogits4[q] = select((exp(logits4[q] - l4) - onehot) * g.k, vec4<f32>(0.0), g.ignored != 0u);
+    dlogits4[q] = vec4<act>(select((exp(vec4<f32>(logits4[q]) - l4) - onehot) * g.k, vec4<f32>(0.0), g.ignored != 0u));
   }
   let last = q1 - 1u;
   if (last >= qfull && last >= q0 && (last - q0) % TPR == lane) {
     let next = min(row + 1u, p.rows - 1u);
     let gn = row_grad(next);
-    let v = logits4[last];
+    let v = vec4<f32>(logits4[last]);
     var out = vec4<f32>(0.0);
     for (var j = 0u; j < 4u; j++) {
       let e = 4u * last + j;
       if (e < re) { out[j] = grad_at(g, e - rb, v[j]); }
       else if (row + 1u < p.rows) { out[j] = grad_at(gn, e - re, v[j]); }
     }
-    dlogits4[last] = out;
+    dlogits4[last] = vec4<act>(out);
   }
 }

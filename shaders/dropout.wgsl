@@ -7,8 +7,8 @@
 
 struct Params { n: u32, threshold: u32, scale: f32, seed_lo: u32, seed_hi: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;        // (n)
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;  // (n)
+@group(0) @binding(1) var<storage, read> x: array<act>;        // (n)
+@group(0) @binding(2) var<storage, read_write> y: array<act>;  // (n)
 
 override WG: u32 = 256;
 
@@ -20,11 +20,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let words = philox4x32_10(vec4<u32>(g, 0u, 0u, PHILOX_DROPOUT), vec2<u32>(p.seed_lo, p.seed_hi));
   let f = philox_keep4(words, p.threshold, p.scale);
   if (base + 3u < p.n) {
-    y[base] = x[base] * f.x;
-    y[base + 1u] = x[base + 1u] * f.y;
-    y[base + 2u] = x[base + 2u] * f.z;
-    y[base + 3u] = x[base + 3u] * f.w;
+    y[base] = act(f32(x[base]) * f.x);
+    y[base + 1u] = act(f32(x[base + 1u]) * f.y);
+    y[base + 2u] = act(f32(x[base + 2u]) * f.z);
+    y[base + 3u] = act(f32(x[base + 3u]) * f.w);
   } else {
-    for (var c = 0u; base + c < p.n; c++) { y[base + c] = x[base + c] * f[c]; }
+    for (var c = 0u; base + c < p.n; c++) { y[base + c] = act(f32(x[base + c]) * f[c]); }
   }
 }

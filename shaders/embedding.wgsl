@@ -10,6 +10,10 @@
 // Backward, deterministic (the same bits every run, whatever the repeats): a stable counting sort
 // of the tokens by id, then one invocation per (vocab row, column) that sums its tokens' dy rows
 // in token order.
+//
+// Float types: out and dtable are activations (`act`); the table read by the forward and the dy
+// read by the backward are raw words (TABLE_F16 / DY_F16: f16 halves, else f32), so an f32 table
+// (a master weight) can fill an f16 activation and an f16 gradient can sum into an f32 table.
 //   hist:       tokens are split into `nb` contiguous blocks; one invocation per block counts its
 //               tokens per id, serially, into counts (V, nb). No atomics.
 //   scan:       one workgroup: exclusive prefix sum of counts in (id, block) order -> cursor
@@ -50,8 +54,24 @@ fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 
 // ---------------------------------------------------------------- forward: out[t, :] = table[row_of(t), :]
 
-@group(0) @binding(2) var<storage, read> table: array<f32>;          // (V, C)
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;      // (tokens, C)
+@group(0) @binding(2) var<storage, read> table: array<u32>;          // (V, C) f32 or f16 words
+@group(0) @binding(3) var<storage, read_write> out: array<act>;      // (tokens, C)
+
+override TABLE_F16: bool = false;
+override DY_F16: bool = false;
+
+// Element e of a scalar view of raw words, f16 halves or f32.
+fn table_at(e: u32) -> f32 {
+  if (TABLE_F16) { return unpack2x16float(table[e / 2u])[e % 2u]; }
+  return bitcast<f32>(table[e]);
+}
+
+// Elements 4q .. 4q + 3 of a vec4 view of raw words: an f32 vec4 is one word quad, an f16 one half of it.
+fn quad_of(w: vec4<u32>, half: bool, q: u32) -> vec4<f32> {
+  if (!half) { return bitcast<vec4<f32>>(w); }
+  let pair = select(w.xy, w.zw, (q & 1u) == 1u);
+  return vec4<f32>(unpack2x16float(pair.x), unpack2x16float(pair.y));
+}
 
 // Row-major launches: x runs over a row's columns, y (then z past 65535) over groups of
 // rows_per_group consecutive rows, so no invocation divides by C (an integer division per element
@@ -70,12 +90,12 @@ fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) 
   for (var t = span.x; t < span.y; t++) {
     let r = row_of(t);
     if (r < 0 && c == 0u) { guard_report(p.guard_slot, t, bitcast<u32>(ids[t])); }
-    out[t * p.C + c] = select(table[u32(max(r, 0)) * p.C + c], bitcast<f32>(NAN_BITS), r < 0);
+    out[t * p.C + c] = act(select(table_at(u32(max(r, 0)) * p.C + c), bitcast<f32>(NAN_BITS), r < 0));
   }
 }
 
-@group(0) @binding(4) var<storage, read> table4: array<vec4<f32>>;       // (V, C/4)
-@group(0) @binding(5) var<storage, read_write> out4: array<vec4<f32>>;   // (tokens, C/4)
+@group(0) @binding(4) var<storage, read> table4: array<vec4<u32>>;       // (V, C/4) f32 words, (V, C/8) f16 words
+@group(0) @binding(5) var<storage, read_write> out4: array<vec4<act>>;   // (tokens, C/4)
 
 @compute @workgroup_size(WG)
 fn gather_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -86,7 +106,9 @@ fn gather_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup
   for (var t = span.x; t < span.y; t++) {
     let r = row_of(t);
     if (r < 0 && c == 0u) { guard_report(p.guard_slot, t, bitcast<u32>(ids[t])); }
-    out4[t * p.C + c] = select(table4[u32(max(r, 0)) * p.C + c], vec4<f32>(bitcast<f32>(NAN_BITS)), r < 0);
+    let q = u32(max(r, 0)) * p.C + c;
+    let w = table4[select(q, q / 2u, TABLE_F16)];
+    out4[t * p.C + c] = vec4<act>(select(quad_of(w, TABLE_F16, q), vec4<f32>(bitcast<f32>(NAN_BITS)), r < 0));
   }
 }
 
@@ -163,10 +185,15 @@ fn place(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-@group(0) @binding(11) var<storage, read> dy: array<f32>;                 // (tokens, C)
+@group(0) @binding(11) var<storage, read> dy: array<u32>;                 // (tokens, C) f32 or f16 words
 @group(0) @binding(12) var<storage, read> starts: array<u32>;             // (V + 1)
 @group(0) @binding(13) var<storage, read> order: array<u32>;              // (tokens)
-@group(0) @binding(14) var<storage, read_write> dtable: array<f32>;       // (V, C)
+@group(0) @binding(14) var<storage, read_write> dtable: array<act>;       // (V, C)
+
+fn dy_at(e: u32) -> f32 {
+  if (DY_F16) { return unpack2x16float(dy[e / 2u])[e % 2u]; }
+  return bitcast<f32>(dy[e]);
+}
 
 @compute @workgroup_size(WG)
 fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -176,13 +203,13 @@ fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_
   let span = rows_of_launch(wid, nwg, p.V);
   for (var v = span.x; v < span.y; v++) {
     var s = 0.0;
-    for (var k = starts[v]; k < starts[v + 1u]; k++) { s += dy[order[k] * p.C + c]; }
-    dtable[v * p.C + c] = s;
+    for (var k = starts[v]; k < starts[v + 1u]; k++) { s += dy_at(order[k] * p.C + c); }
+    dtable[v * p.C + c] = act(s);
   }
 }
 
-@group(0) @binding(15) var<storage, read> dy4: array<vec4<f32>>;           // (tokens, C/4)
-@group(0) @binding(16) var<storage, read_write> dtable4: array<vec4<f32>>; // (V, C/4)
+@group(0) @binding(15) var<storage, read> dy4: array<vec4<u32>>;           // (tokens, C/4) f32 words, (tokens, C/8) f16 words
+@group(0) @binding(16) var<storage, read_write> dtable4: array<vec4<act>>; // (V, C/4)
 
 @compute @workgroup_size(WG)
 fn accumulate_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -192,7 +219,10 @@ fn accumulate_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workg
   let span = rows_of_launch(wid, nwg, p.V);
   for (var v = span.x; v < span.y; v++) {
     var s = vec4<f32>();
-    for (var k = starts[v]; k < starts[v + 1u]; k++) { s += dy4[order[k] * p.C + c]; }
-    dtable4[v * p.C + c] = s;
+    for (var k = starts[v]; k < starts[v + 1u]; k++) {
+      let q = order[k] * p.C + c;
+      s += quad_of(dy4[select(q, q / 2u, DY_F16)], DY_F16, q);
+    }
+    dtable4[v * p.C + c] = vec4<act>(s);
   }
 }

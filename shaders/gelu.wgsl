@@ -6,8 +6,8 @@
 
 struct Params { n4: u32, stride: u32 }   // vec4s to process; invocations in the launch
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;         // (n) as vec4s, the last one padded
-@group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>;   // like x
+@group(0) @binding(1) var<storage, read> x: array<vec4<act>>;         // (n) as vec4s, the last one padded
+@group(0) @binding(2) var<storage, read_write> y: array<vec4<act>>;   // like x
 
 override APPROX: bool = false;   // false: exact (erf); true: tanh approximation
 override WG: u32 = 64;
@@ -29,16 +29,16 @@ fn df(v: vec4<f32>) -> vec4<f32> {
 @compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = gid.x; i < p.n4; i += p.stride) {
-    y[i] = f(x[i]);
+    y[i] = vec4<act>(f(vec4<f32>(x[i])));
   }
 }
 
-@group(0) @binding(3) var<storage, read> dy: array<vec4<f32>>;        // like x
-@group(0) @binding(4) var<storage, read_write> dx: array<vec4<f32>>;  // like x
+@group(0) @binding(3) var<storage, read> dy: array<vec4<act>>;        // like x
+@group(0) @binding(4) var<storage, read_write> dx: array<vec4<act>>;  // like x
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = gid.x; i < p.n4; i += p.stride) {
-    dx[i] = dy[i] * df(x[i]);
+    dx[i] = vec4<act>(vec4<f32>(dy[i]) * df(vec4<f32>(x[i])));
   }
 }

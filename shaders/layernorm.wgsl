@@ -33,10 +33,10 @@ fn row_stats(lid: u32, count: f32, lane_mean: f32, lane_sq: f32) -> vec2<f32> {
   return vec2<f32>(mu, row_sum(lid, lane_sq + count * dl * dl));
 }
 
-@group(0) @binding(1) var<storage, read> x: array<f32>;          // (rows, C)
+@group(0) @binding(1) var<storage, read> x: array<act>;          // (rows, C)
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;      // (C)
 @group(0) @binding(3) var<storage, read> beta: array<f32>;       // (C)
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;    // (rows, C)
+@group(0) @binding(4) var<storage, read_write> y: array<act>;    // (rows, C)
 @group(0) @binding(5) var<storage, read_write> mean: array<f32>; // (rows)
 @group(0) @binding(6) var<storage, read_write> rstd: array<f32>; // (rows)
 
@@ -51,9 +51,9 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   var k = 0.0;   // elements this invocation has seen
   var m = 0.0;   // their mean
   var q = 0.0;   // their sum of squared deviations from m
-  let shift = x[base];   // statistics of x - shift: rounding scales with the spread, not the offset
+  let shift = f32(x[base]);   // statistics of x - shift: rounding scales with the spread, not the offset
   for (var c = lane; c < n; c += TPR) {
-    let v = x[base + c] - shift;
+    let v = f32(x[base + c]) - shift;
     k += 1.0;
     let d = v - m;
     m += d / k;
@@ -64,7 +64,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let r = inverseSqrt(stats.y / f32(p.C) + p.eps);
   if (valid) {
     for (var c = lane; c < n; c += TPR) {
-      y[base + c] = (x[base + c] - mu) * r * gamma[c] + beta[c];
+      y[base + c] = act((f32(x[base + c]) - mu) * r * gamma[c] + beta[c]);
     }
   }
   if (lane == 0u && valid) {
@@ -73,10 +73,10 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   }
 }
 
-@group(0) @binding(7) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> x4: array<vec4<act>>;
 @group(0) @binding(8) var<storage, read> gamma4: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read> beta4: array<vec4<f32>>;
-@group(0) @binding(10) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read_write> y4: array<vec4<act>>;
 
 @compute @workgroup_size(WG)
 fn forward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -90,9 +90,9 @@ fn forward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   var k = 0.0;               // elements each component has seen
   var m = vec4<f32>();       // four running means, one per component
   var q = vec4<f32>();       // and their sums of squared deviations
-  let shift = x4[base].x;    // statistics of x - shift: rounding scales with the spread, not the offset
+  let shift = vec4<f32>(x4[base]).x;    // statistics of x - shift: rounding scales with the spread, not the offset
   for (var c = lane; c < n; c += TPR) {
-    let v = x4[base + c] - shift;
+    let v = vec4<f32>(x4[base + c]) - shift;
     k += 1.0;
     let d = v - m;
     m += d * (1.0 / k);
@@ -106,7 +106,7 @@ fn forward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let r = inverseSqrt(stats.y / f32(p.C) + p.eps);
   if (valid) {
     for (var c = lane; c < n; c += TPR) {
-      y4[base + c] = (x4[base + c] - mu) * r * gamma4[c] + beta4[c];
+      y4[base + c] = vec4<act>((vec4<f32>(x4[base + c]) - mu) * r * gamma4[c] + beta4[c]);
     }
   }
   if (lane == 0u && valid) {
@@ -117,10 +117,10 @@ fn forward_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
 
 // ---------------------------------------------------------------- backward: dx
 
-@group(0) @binding(11) var<storage, read> dy: array<f32>;               // (rows, C)
+@group(0) @binding(11) var<storage, read> dy: array<act>;               // (rows, C)
 @group(0) @binding(12) var<storage, read> saved_mean: array<f32>;       // (rows)
 @group(0) @binding(13) var<storage, read> saved_rstd: array<f32>;       // (rows)
-@group(0) @binding(14) var<storage, read_write> dx: array<f32>;         // (rows, C)
+@group(0) @binding(14) var<storage, read_write> dx: array<act>;         // (rows, C)
 
 @compute @workgroup_size(WG)
 fn backward_dx(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -135,19 +135,19 @@ fn backward_dx(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   let rs = saved_rstd[rc];
   var a = vec2<f32>();
   for (var c = lane; c < n; c += TPR) {
-    let g = dy[base + c] * gamma[c];
-    a += vec2<f32>(g, g * (x[base + c] - mu) * rs);
+    let g = f32(dy[base + c]) * gamma[c];
+    a += vec2<f32>(g, g * (f32(x[base + c]) - mu) * rs);
   }
   let m = row_sum2(lid, a) / f32(p.C);
   if (!valid) { return; }
   for (var c = lane; c < n; c += TPR) {
-    let xhat = (x[base + c] - mu) * rs;
-    dx[base + c] = rs * (dy[base + c] * gamma[c] - m.x - xhat * m.y);
+    let xhat = (f32(x[base + c]) - mu) * rs;
+    dx[base + c] = act(rs * (f32(dy[base + c]) * gamma[c] - m.x - xhat * m.y));
   }
 }
 
-@group(0) @binding(15) var<storage, read> dy4: array<vec4<f32>>;
-@group(0) @binding(16) var<storage, read_write> dx4: array<vec4<f32>>;
+@group(0) @binding(15) var<storage, read> dy4: array<vec4<act>>;
+@group(0) @binding(16) var<storage, read_write> dx4: array<vec4<act>>;
 
 @compute @workgroup_size(WG)
 fn backward_dx_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -164,15 +164,15 @@ fn backward_dx_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   var a = vec4<f32>();
   var b = vec4<f32>();
   for (var c = lane; c < n; c += TPR) {
-    let g = dy4[base + c] * gamma4[c];
+    let g = vec4<f32>(dy4[base + c]) * gamma4[c];
     a += g;
-    b += g * (x4[base + c] - mu) * rs;
+    b += g * (vec4<f32>(x4[base + c]) - mu) * rs;
   }
   let m = row_sum2(lid, vec2<f32>(hsum(a), hsum(b))) / f32(p.C);
   if (!valid) { return; }
   for (var c = lane; c < n; c += TPR) {
-    let xhat = (x4[base + c] - mu) * rs;
-    dx4[base + c] = rs * (dy4[base + c] * gamma4[c] - m.x - xhat * m.y);
+    let xhat = (vec4<f32>(x4[base + c]) - mu) * rs;
+    dx4[base + c] = vec4<act>(rs * (vec4<f32>(dy4[base + c]) * gamma4[c] - m.x - xhat * m.y));
   }
 }
 
@@ -192,8 +192,8 @@ fn backward_params(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
   var g = 0.0;
   var b = 0.0;
   for (var r = r0; r < r1; r++) {
-    let d = dy[r * p.C + c];
-    g += d * (x[r * p.C + c] - saved_mean[r]) * saved_rstd[r];
+    let d = f32(dy[r * p.C + c]);
+    g += d * (f32(x[r * p.C + c]) - saved_mean[r]) * saved_rstd[r];
     b += d;
   }
   partial[blk * 2u * p.C + c] = g;
@@ -215,8 +215,8 @@ fn backward_params_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   var g = vec4<f32>();
   var b = vec4<f32>();
   for (var r = r0; r < r1; r++) {
-    let d = dy4[r * C4 + c];
-    g += d * (x4[r * C4 + c] - saved_mean[r]) * saved_rstd[r];
+    let d = vec4<f32>(dy4[r * C4 + c]);
+    g += d * (vec4<f32>(x4[r * C4 + c]) - saved_mean[r]) * saved_rstd[r];
     b += d;
   }
   partial4[blk * 2u * C4 + c] = g;

@@ -19,10 +19,12 @@ struct MatmulParams {
   epilogue: u32,           // 1 bias, 2 residual, 4 save pre, 8 write split-K partials
 }
 @group(0) @binding(0) var<uniform> p: MatmulParams;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;    // (batches, M, N), or (splits, batches, M, N) partials
-@group(0) @binding(2) var<storage, read_write> pre: array<f32>;    // like out when saved (EPI_PRE), else a dummy
+// out, pre and residual hold activations (`act`: f32, or f16 in the f16 variant); split-K partials
+// are f32 (the launcher runs that pass with the f32 variant and the reduce with the output's).
+@group(0) @binding(1) var<storage, read_write> out: array<act>;    // (batches, M, N), or (splits, batches, M, N) partials
+@group(0) @binding(2) var<storage, read_write> pre: array<act>;    // like out when saved (EPI_PRE), else a dummy
 @group(0) @binding(3) var<storage, read> bias: array<f32>;         // (N) with EPI_BIAS, else a dummy
-@group(0) @binding(4) var<storage, read> residual: array<f32>;     // like out with EPI_RES, else a dummy
+@group(0) @binding(4) var<storage, read> residual: array<act>;     // like out with EPI_RES, else a dummy
 
 // The activation is compiled in; the other epilogue steps are flags in p.epilogue (they run once per
 // output element, so a uniform branch costs nothing, and one pipeline serves every combination).
@@ -121,14 +123,14 @@ fn store_result(batch: u32, split: u32, m: u32, n: u32, acc: f32) {
   let slab = rows * cols;
   let epi = p.epilogue;
   if ((epi & EPI_SPLIT) != 0u) {
-    out[(split * p.batches + batch) * slab + row * cols + col] = acc;
+    out[(split * p.batches + batch) * slab + row * cols + col] = act(acc);
     return;
   }
   let o = batch * slab + row * cols + col;
   var v = acc;
   if ((epi & EPI_BIAS) != 0u) { v += bias[col]; }
-  if ((epi & EPI_PRE) != 0u) { pre[o] = v; }
+  if ((epi & EPI_PRE) != 0u) { pre[o] = act(v); }
   if (ACT == 1u) { v = gelu_erf(v); } else if (ACT == 2u) { v = gelu_tanh(v); }
-  if ((epi & EPI_RES) != 0u) { v += residual[o]; }
-  out[o] = v;
+  if ((epi & EPI_RES) != 0u) { v += f32(residual[o]); }
+  out[o] = act(v);
 }

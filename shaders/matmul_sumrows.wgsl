@@ -3,8 +3,9 @@
 // chunk order. Each invocation owns 4 adjacent columns.
 struct Params { rows: u32, N: u32, rows_per_chunk: u32, chunks: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;        // partial: (rows, N); finish: (chunks, N)
+@group(0) @binding(1) var<storage, read> x: array<act>;        // partial's input: (rows, N)
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;  // partial: (chunks, N); finish: (N)
+@group(0) @binding(3) var<storage, read> chunk_sums: array<f32>;  // finish's input: (chunks, N)
 
 override WG: u32 = 64;
 
@@ -20,7 +21,7 @@ fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
   for (var r = begin; r < end; r++) {
     let e = r * p.N + n;
     var v = vec4(0.0);
-    for (var c = 0u; c < width; c++) { v[c] = x[e + c]; }
+    for (var c = 0u; c < width; c++) { v[c] = f32(x[e + c]); }
     acc += v;
   }
   for (var c = 0u; c < width; c++) { y[chunk * p.N + n + c] = acc[c]; }
@@ -31,6 +32,6 @@ fn finish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
   let n = wid.x * WG + lid;
   if (n >= p.N) { return; }
   var acc = 0.0;
-  for (var c = 0u; c < p.chunks; c++) { acc += x[c * p.N + n]; }
+  for (var c = 0u; c < p.chunks; c++) { acc += chunk_sums[c * p.N + n]; }
   y[n] = acc;
 }

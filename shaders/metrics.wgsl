@@ -21,7 +21,7 @@ override BINARY: bool = false;
 
 // ---------------------------------------------------------------- argmax
 
-@group(0) @binding(1) var<storage, read> x: array<f32>;               // (rows, V)
+@group(0) @binding(1) var<storage, read> x: array<act>;               // (rows, V)
 @group(0) @binding(2) var<storage, read_write> index: array<i32>;     // (rows)
 
 var<workgroup> best_v: array<f32, WG>;
@@ -47,7 +47,7 @@ fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   var bv = neg_inf_f32();
   var bi = 0xffffffffu;
   for (var c = lane; c < p.V; c += TPR) {
-    let v = x[r * p.V + c];
+    let v = f32(x[r * p.V + c]);
     if (beats(v, c, bv, bi)) {
       bv = v;
       bi = c;
@@ -77,7 +77,7 @@ fn argmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
 // ---------------------------------------------------------------- count, accumulate
 
 @group(0) @binding(3) var<storage, read> pred: array<i32>;            // (rows) predicted classes
-@group(0) @binding(4) var<storage, read> logits: array<f32>;          // (rows) BINARY: single logits
+@group(0) @binding(4) var<storage, read> logits: array<act>;          // (rows) BINARY: single logits
 @group(0) @binding(5) var<storage, read> labels: array<i32>;          // (rows)
 @group(0) @binding(6) var<storage, read> weights: array<f32>;         // (rows) when HAS_WEIGHTS
 @group(0) @binding(7) var<storage, read_write> acc: array<f32>;       // (2) running sums
@@ -95,7 +95,7 @@ fn count(@builtin(local_invocation_index) lid: u32) {
     var wi = 1.0;
     if (HAS_WEIGHTS) { wi = weights[i]; }
     var guess = 0;
-    if (BINARY) { guess = select(0, 1, logits[i] > 0.0); } else { guess = pred[i]; }
+    if (BINARY) { guess = select(0, 1, f32(logits[i]) > 0.0); } else { guess = pred[i]; }
     c += select(0.0, wi, guess == label);
     w += wi;
   }

@@ -1,11 +1,11 @@
-// y = f(x) elementwise over f32. OP selects f at pipeline creation (an override constant), so
+// y = f(x) elementwise (activations f32 or f16, computed in f32). OP selects f at pipeline creation (an override constant), so
 // each op compiles to straight-line code. `alpha` and `beta` parameterise a few ops.
 //!include common.wgsl
 
 struct Params { n: u32, alpha: f32, beta: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;         // (n)
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;   // (n)
+@group(0) @binding(1) var<storage, read> x: array<act>;         // (n)
+@group(0) @binding(2) var<storage, read_write> y: array<act>;   // (n)
 
 override OP: u32 = 0;
 override WG: u32 = 256;
@@ -71,5 +71,5 @@ fn apply(v: f32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= p.n) { return; }
-  y[i] = apply(x[i]);
+  y[i] = act(apply(f32(x[i])));
 }

@@ -76,6 +76,6 @@ describe('binary ops with broadcasting match float64', () => {
   });
 
   it('rejects integer tensors with the op name and dtype', () => {
-    expect(() => ops.exp(tensor(new Int32Array([1, 2])))).toThrow('exp: expected f32 input, got i32 [2]');
+    expect(() => ops.exp(tensor(new Int32Array([1, 2])))).toThrow('exp: expected f32 or f16 input, got i32 [2]');
   });
 });

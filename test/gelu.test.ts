@@ -116,7 +116,7 @@ describe('gelu matches float64', () => {
 
   it('rejects bad arguments with the op name', () => {
     expect(() => gelu(tensor(new Int32Array([1]))))
-      .toThrow('gelu: expected f32 input, got i32 [1]');
+      .toThrow('gelu: expected f32 or f16 input, got i32 [1]');
     expect(() => geluBackward(tensor(new Float32Array(6), [2, 3]), tensor(new Float32Array(6), [3, 2])))
       .toThrow('geluBackward: dy [2, 3] and x [3, 2] must have the same shape');
     expect(() => gelu(tensor([1]), 'fast' as GeluApproximation)).toThrow("gelu: approximate must be 'none' or 'tanh'");

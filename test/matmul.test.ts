@@ -6,7 +6,7 @@ import { geluRef, geluTanhRef, matmulRef, sumRowsRef, type MatmulRefOptions } fr
 import { numericVjp } from './util/gradcheck.ts';
 import { gpu } from './util/gpu.ts';
 import { uniform } from './util/random.ts';
-import { TOL, assertClose, matmulTolerance } from './util/tolerance.ts';
+import { TOL, assertClose, f16Stored, matmulTolerance, mismatchReport } from './util/tolerance.ts';
 
 beforeAll(gpu);
 
@@ -202,6 +202,84 @@ describe('f16 operands (halves unpacked to f32 as they load)', () => {
 
   it('names the dtype it takes', () => {
     expect(() => ops.matmul(tensor(new Int32Array(6), [2, 3]), tensor(new Float32Array(12), [3, 4]))).toThrow('matmul: expected f32 or f16 input, got i32 [2, 3]');
+  });
+});
+
+describe('f16 outputs (f32 accumulation, rounded once as stored; needs shader-f16)', () => {
+  const halves = (x: Float32Array) => Uint16Array.from(x, f32ToF16Bits);
+  const decoded = (h: Uint16Array) => Float64Array.from(h, f16BitsToF32);
+
+  it('this adapter offers shader-f16, so the f16 variants are tested here', () => {
+    expect(engine().hasF16).toBe(true);
+  });
+
+  /** f16 a, f32 b (a mixed-precision linear layer), out/pre/residual in f16, against float64 on the values the kernel sees. */
+  async function checkOut(M: number, N: number, K: number, o: { transA?: boolean; transB?: boolean; variant?: MatmulVariant; splitK?: number; epilogue?: boolean }) {
+    const aShape = stored(M, K, !!o.transA);
+    const bShape = stored(K, N, !!o.transB);
+    const Ah = halves(uniform(M * K, seed++));
+    const B = uniform(K * N, seed++);
+    const bias = o.epilogue ? uniform(N, seed++) : undefined;
+    const Rh = o.epilogue ? halves(uniform(M * N, seed++)) : undefined;
+    const got = tidy(() => ops.matmul(tensor(Ah, aShape, 'f16'), tensor(B, bShape), {
+      transA: o.transA, transB: o.transB, variant: o.variant, splitK: o.splitK, outDType: 'f16',
+      ...(o.epilogue ? { bias: tensor(bias!), residual: tensor(Rh!, [M, N], 'f16'), activation: 'gelu' as const, savePreActivation: true as const } : {}),
+    }));
+    const pre = o.epilogue ? (got as unknown as { pre: Tensor }).pre : null;
+    const out = o.epilogue ? (got as unknown as { out: Tensor }).out : (got as Tensor);
+    expect(out.dtype).toBe('f16');
+    const ref = matmulRef(decoded(Ah), aShape, B, bShape, { transA: o.transA, transB: o.transB, bias, ...(o.epilogue ? { activation: 'gelu' as const, residual: decoded(Rh!) } : {}) });
+    const name = `${M}x${K} @ ${K}x${N} ${JSON.stringify(o)}`;
+    // The f32 bound of the product (and epilogue), then one rounding to f16 on store.
+    const tol = f16Stored(matmulTolerance(K, ref.absSum + (bias ? 2 : 0)));
+    assertClose(await out.data(), ref.out, tol, `${name} out`);
+    if (pre) assertClose(await pre.data(), ref.pre, tol, `${name} pre`);
+    out.dispose();
+    pre?.dispose();
+  }
+
+  const SHAPES: [number, number, number][] = [[7, 129, 127], [129, 7, 33], [1, 127, 513], [37, 44, 65]];
+  it('every variant, layout and the fused epilogue', async () => {
+    const variants: { variant?: MatmulVariant; splitK?: number }[] = [...(hasSg() ? [{ variant: 'sg' as const }] : []), { variant: 'tiled' }, { splitK: 3 }];
+    for (const v of variants) {
+      // Every layout at one shape, the linear-layer layout (transB) at the rest: each (variant,
+      // layout, alignment) is a pipeline a CPU driver compiles in ~1 s.
+      for (const [transA, transB] of TRANS) await checkOut(...SHAPES[0], { transA, transB, ...v });
+      for (const shape of SHAPES.slice(1)) await checkOut(...shape, { transB: true, ...v });
+      await checkOut(37, 44, 65, { transB: true, epilogue: true, ...v });
+    }
+    await checkOut(3, 133, 70, { transB: true, variant: 'gemv', epilogue: true });
+    for (const cls of ['hardware', 'portable'] as const) {
+      engine().useKernels(cls);
+      try {
+        await checkOut(129, 7, 33, { transB: true, epilogue: true });
+        await checkOut(37, 44, 2100, { splitK: 3 });
+      } finally {
+        engine().useKernels('auto');
+      }
+    }
+  });
+
+  it('the f16 rounding is visible: the result is not within the f32 bound', async () => {
+    const [M, N, K] = [64, 64, 64];
+    const Ah = halves(uniform(M * K, 911));
+    const B = uniform(K * N, 912);
+    const got = await ops.matmul(tensor(Ah, [M, K], 'f16'), tensor(B, [K, N]), { outDType: 'f16' }).data();
+    const ref = matmulRef(decoded(Ah), [M, K], B, [K, N]);
+    expect(mismatchReport(got, ref.out, matmulTolerance(K, ref.absSum))).not.toBeNull();
+  });
+
+  it('sumRows reads f16 and sums in f32', async () => {
+    for (const [rows, N] of [[1, 7], [129, 127], [513, 9]]) {
+      const Xh = halves(uniform(rows * N, seed++));
+      const got = await ops.sumRows(tensor(Xh, [rows, N], 'f16')).data();
+      assertClose(got, sumRowsRef(decoded(Xh), N), { atol: 4 * Math.sqrt(rows) * 2 ** -24 * rows + 1e-7, rtol: 1e-6 }, `sumRows ${rows}x${N}`);
+    }
+  });
+
+  it('names a residual of the wrong float type', () => {
+    expect(() => ops.matmul(tensor(halves(new Float32Array(6)), [2, 3], 'f16'), tensor(new Float32Array(12), [3, 4]), { outDType: 'f16', residual: tensor(new Float32Array(8), [2, 4]) }))
+      .toThrow('matmul: expected f16 input, got f32 [2, 4]');
   });
 });
 

@@ -4,6 +4,7 @@
 // (S x S) matrix is ever stored. Any other head dim (TinyBERT's 26, 256) runs composed from
 // matmul, softmax and dropout, whose own backward rules give the gradients: the same function,
 // with (B, H, S, S) scores in memory and a dropout mask drawn by the dropout kernel instead.
+import type { FloatDType } from '../gpu/dtype.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { attention as attentionRaw, attentionBackward, fusedHeadDim } from '../kernels/attention.ts';
 import { tidy } from '../gpu/runtime.ts';
@@ -27,7 +28,7 @@ export interface AttentionOptions {
 }
 
 /** softmax(q k^T * scale + mask) v per head; q, k, v and the result are (B, S, heads * D). */
-export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): Tensor<'f32'> {
+export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): Tensor<FloatDType> {
   // (A bad heads count or shape gets the fused op's error below.)
   if (q.rank === 3 && Number.isInteger(options.heads) && options.heads > 0 && !fusedHeadDim(q.shape[2] / options.heads)) {
     return composedAttention(q, k, v, options);
@@ -35,9 +36,9 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   const { out, lse } = attentionRaw(q, k, v, options);
   if (!recording(q, k, v)) {
     lse.dispose();
-    return out as Tensor<'f32'>;
+    return out as Tensor<FloatDType>;
   }
-  return record('attention', [q, k, v], out as Tensor<'f32'>, ({ save, own }) => {
+  return record('attention', [q, k, v], out as Tensor<FloatDType>, ({ save, own }) => {
     const [sq, sk, sv, so] = [save(q), save(k), save(v), save(out)];
     const sl = own(lse);
     const saved = { ...options, mask: options.mask ? save(options.mask) : undefined };
@@ -52,7 +53,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
 // its output is then zeroed, as the fused kernels give.
 const MASKED = -1e30;
 
-function composedAttention(q: Tensor, kt: Tensor, v: Tensor, { heads, mask, scale: s, dropout: drop }: AttentionOptions): Tensor<'f32'> {
+function composedAttention(q: Tensor, kt: Tensor, v: Tensor, { heads, mask, scale: s, dropout: drop }: AttentionOptions): Tensor<FloatDType> {
   const [B, S, hidden] = q.shape;
   const same = (t: Tensor) => t.rank === 3 && t.shape.every((d, i) => d === q.shape[i]);
   if (hidden % heads !== 0 || !same(kt) || !same(v) || q.dtype !== 'f32') {
@@ -73,6 +74,6 @@ function composedAttention(q: Tensor, kt: Tensor, v: Tensor, { heads, mask, scal
     if (drop && drop.rate > 0) p = dropout(p, drop.rate, drop.seed);
     let ctx: Tensor = matmul(p, split(v)); // (B, H, S, D)
     if (present) ctx = mul(ctx, present);
-    return reshape(permute(ctx, [0, 2, 1, 3]), [B, S, hidden]) as Tensor<'f32'>;
+    return reshape(permute(ctx, [0, 2, 1, 3]), [B, S, hidden]) as Tensor<FloatDType>;
   });
 }

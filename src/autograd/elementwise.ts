@@ -1,6 +1,7 @@
 // Differentiable elementwise ops over shaders/unary.wgsl and shaders/binary.wgsl: forward and
 // backward side by side. Binary ops broadcast (NumPy rules); their gradients are summed back to
 // each operand's shape.
+import type { FloatDType } from '../gpu/dtype.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import * as k from '../kernels/elementwise.ts';
 import { record, type BackwardRule, type SaveContext } from './tape.ts';
@@ -10,7 +11,7 @@ import { unbroadcast } from './shape.ts';
 const BIG = 2 ** 126;
 
 /** 1 where x > 0, else 0 (an x smaller than the smallest normal f32 counts as 0). */
-export function positiveMask(x: Tensor): Tensor<'f32'> {
+export function positiveMask(x: Tensor): Tensor<FloatDType> {
   const scaled = k.affine(x, BIG);
   const mask = k.clamp(scaled, 0, 1);
   scaled.dispose();
@@ -19,21 +20,21 @@ export function positiveMask(x: Tensor): Tensor<'f32'> {
 
 // ------------------------------------------------------------------ binary
 
-export function add(a: Tensor, b: Tensor): Tensor<'f32'> {
+export function add(a: Tensor, b: Tensor): Tensor<FloatDType> {
   return record('add', [a, b], k.add(a, b), ({ needs }) => (dy) => [
     needs[0] ? unbroadcast(dy, a.shape) : null,
     needs[1] ? unbroadcast(dy, b.shape) : null,
   ]);
 }
 
-export function sub(a: Tensor, b: Tensor): Tensor<'f32'> {
+export function sub(a: Tensor, b: Tensor): Tensor<FloatDType> {
   return record('sub', [a, b], k.sub(a, b), ({ needs }) => (dy) => [
     needs[0] ? unbroadcast(dy, a.shape) : null,
     needs[1] ? unbroadcast(k.neg(dy), b.shape) : null,
   ]);
 }
 
-export function mul(a: Tensor, b: Tensor): Tensor<'f32'> {
+export function mul(a: Tensor, b: Tensor): Tensor<FloatDType> {
   return record('mul', [a, b], k.mul(a, b), ({ needs, save }) => {
     const sa = needs[1] ? save(a) : null;
     const sb = needs[0] ? save(b) : null;
@@ -44,7 +45,7 @@ export function mul(a: Tensor, b: Tensor): Tensor<'f32'> {
   });
 }
 
-export function div(a: Tensor, b: Tensor): Tensor<'f32'> {
+export function div(a: Tensor, b: Tensor): Tensor<FloatDType> {
   const y = k.div(a, b);
   return record('div', [a, b], y, ({ needs, save }) => {
     const sb = save(b);
@@ -59,12 +60,12 @@ export function div(a: Tensor, b: Tensor): Tensor<'f32'> {
 }
 
 /** Elementwise max; on ties each side gets half the gradient. NaN propagates. */
-export function maximum(a: Tensor, b: Tensor): Tensor<'f32'> {
+export function maximum(a: Tensor, b: Tensor): Tensor<FloatDType> {
   return record('maximum', [a, b], k.maximum(a, b), (ctx) => minMaxRule(ctx, a, b, true));
 }
 
 /** Elementwise min; on ties each side gets half the gradient. NaN propagates. */
-export function minimum(a: Tensor, b: Tensor): Tensor<'f32'> {
+export function minimum(a: Tensor, b: Tensor): Tensor<FloatDType> {
   return record('minimum', [a, b], k.minimum(a, b), (ctx) => minMaxRule(ctx, a, b, false));
 }
 
@@ -82,7 +83,7 @@ function minMaxRule({ needs, save }: SaveContext, a: Tensor, b: Tensor, isMax: b
 }
 
 /** a ** b elementwise (a > 0 where b is not an integer). */
-export function pow(a: Tensor, b: Tensor): Tensor<'f32'> {
+export function pow(a: Tensor, b: Tensor): Tensor<FloatDType> {
   const y = k.pow(a, b);
   return record('pow', [a, b], y, ({ needs, save }) => {
     const sa = save(a);
@@ -98,20 +99,20 @@ export function pow(a: Tensor, b: Tensor): Tensor<'f32'> {
 
 // ------------------------------------------------------------------ unary
 
-export function neg(x: Tensor): Tensor<'f32'> {
+export function neg(x: Tensor): Tensor<FloatDType> {
   return record('neg', [x], k.neg(x), () => (dy) => [k.neg(dy)]);
 }
 
 /** alpha * x + beta */
-export function affine(x: Tensor, alpha: number, beta = 0): Tensor<'f32'> {
+export function affine(x: Tensor, alpha: number, beta = 0): Tensor<FloatDType> {
   return record('affine', [x], k.affine(x, alpha, beta), () => (dy) => [k.scale(dy, alpha)]);
 }
 
-export function scale(x: Tensor, alpha: number): Tensor<'f32'> {
+export function scale(x: Tensor, alpha: number): Tensor<FloatDType> {
   return affine(x, alpha, 0);
 }
 
-export function exp(x: Tensor): Tensor<'f32'> {
+export function exp(x: Tensor): Tensor<FloatDType> {
   const y = k.exp(x);
   return record('exp', [x], y, ({ save }) => {
     const sy = save(y);
@@ -119,14 +120,14 @@ export function exp(x: Tensor): Tensor<'f32'> {
   });
 }
 
-export function log(x: Tensor): Tensor<'f32'> {
+export function log(x: Tensor): Tensor<FloatDType> {
   return record('log', [x], k.log(x), ({ save }) => {
     const sx = save(x);
     return (dy) => [k.div(dy, sx)];
   });
 }
 
-export function sqrt(x: Tensor): Tensor<'f32'> {
+export function sqrt(x: Tensor): Tensor<FloatDType> {
   const y = k.sqrt(x);
   return record('sqrt', [x], y, ({ save }) => {
     const sy = save(y);
@@ -134,7 +135,7 @@ export function sqrt(x: Tensor): Tensor<'f32'> {
   });
 }
 
-export function rsqrt(x: Tensor): Tensor<'f32'> {
+export function rsqrt(x: Tensor): Tensor<FloatDType> {
   const y = k.rsqrt(x);
   return record('rsqrt', [x], y, ({ save }) => {
     const sx = save(x);
@@ -144,14 +145,14 @@ export function rsqrt(x: Tensor): Tensor<'f32'> {
   });
 }
 
-export function abs(x: Tensor): Tensor<'f32'> {
+export function abs(x: Tensor): Tensor<FloatDType> {
   return record('abs', [x], k.abs(x), ({ save }) => {
     const sx = save(x);
     return (dy) => [k.mul(dy, k.sub(positiveMask(sx), positiveMask(k.neg(sx))))];
   });
 }
 
-export function tanh(x: Tensor): Tensor<'f32'> {
+export function tanh(x: Tensor): Tensor<FloatDType> {
   const y = k.tanh(x);
   return record('tanh', [x], y, ({ save }) => {
     const sy = save(y);
@@ -159,7 +160,7 @@ export function tanh(x: Tensor): Tensor<'f32'> {
   });
 }
 
-export function sigmoid(x: Tensor): Tensor<'f32'> {
+export function sigmoid(x: Tensor): Tensor<FloatDType> {
   const y = k.sigmoid(x);
   return record('sigmoid', [x], y, ({ save }) => {
     const sy = save(y);
@@ -168,7 +169,7 @@ export function sigmoid(x: Tensor): Tensor<'f32'> {
 }
 
 /** max(x, 0); the gradient at 0 is 0. */
-export function relu(x: Tensor): Tensor<'f32'> {
+export function relu(x: Tensor): Tensor<FloatDType> {
   const y = k.relu(x);
   return record('relu', [x], y, ({ save }) => {
     const sy = save(y);
@@ -176,14 +177,14 @@ export function relu(x: Tensor): Tensor<'f32'> {
   });
 }
 
-export function square(x: Tensor): Tensor<'f32'> {
+export function square(x: Tensor): Tensor<FloatDType> {
   return record('square', [x], k.square(x), ({ save }) => {
     const sx = save(x);
     return (dy) => [k.mul(dy, k.scale(sx, 2))];
   });
 }
 
-export function reciprocal(x: Tensor): Tensor<'f32'> {
+export function reciprocal(x: Tensor): Tensor<FloatDType> {
   const y = k.reciprocal(x);
   return record('reciprocal', [x], y, ({ save }) => {
     const sy = save(y);
@@ -192,7 +193,7 @@ export function reciprocal(x: Tensor): Tensor<'f32'> {
 }
 
 /** x ** exponent */
-export function powScalar(x: Tensor, exponent: number): Tensor<'f32'> {
+export function powScalar(x: Tensor, exponent: number): Tensor<FloatDType> {
   return record('powScalar', [x], k.powScalar(x, exponent), ({ save }) => {
     const sx = save(x);
     return (dy) => [k.mul(dy, k.scale(k.powScalar(sx, exponent - 1), exponent))];
@@ -200,7 +201,7 @@ export function powScalar(x: Tensor, exponent: number): Tensor<'f32'> {
 }
 
 /** clamp(x, lo, hi); the gradient passes only where lo < x < hi. */
-export function clamp(x: Tensor, lo: number, hi: number): Tensor<'f32'> {
+export function clamp(x: Tensor, lo: number, hi: number): Tensor<FloatDType> {
   return record('clamp', [x], k.clamp(x, lo, hi), ({ save }) => {
     const sx = save(x);
     return (dy) => [k.mul(dy, k.mul(positiveMask(k.affine(sx, 1, -lo)), positiveMask(k.affine(sx, -1, hi))))];

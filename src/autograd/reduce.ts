@@ -1,4 +1,5 @@
 // Differentiable reductions over shaders/reduce.wgsl: sum, mean and max over axes.
+import type { FloatDType } from '../gpu/dtype.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import * as k from '../kernels/elementwise.ts';
 import { reduce as reduceRaw, type ReduceOptions } from '../kernels/reduce.ts';
@@ -14,7 +15,7 @@ function reducedAxes(op: string, x: Tensor, options: ReduceOptions): { axes: num
   return { axes, kept: x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) };
 }
 
-export function sum(x: Tensor, options: ReduceOptions = {}): Tensor<'f32'> {
+export function sum(x: Tensor, options: ReduceOptions = {}): Tensor<FloatDType> {
   const y = reduceRaw('sum', x, options);
   return record('sum', [x], y, () => {
     const { kept } = reducedAxes('sum', x, options);
@@ -22,7 +23,7 @@ export function sum(x: Tensor, options: ReduceOptions = {}): Tensor<'f32'> {
   });
 }
 
-export function mean(x: Tensor, options: ReduceOptions = {}): Tensor<'f32'> {
+export function mean(x: Tensor, options: ReduceOptions = {}): Tensor<FloatDType> {
   const y = reduceRaw('mean', x, options);
   return record('mean', [x], y, () => {
     const { axes, kept } = reducedAxes('mean', x, options);
@@ -35,7 +36,7 @@ export function mean(x: Tensor, options: ReduceOptions = {}): Tensor<'f32'> {
  * Max over axes. The gradient goes to the elements equal to the max; tied maxima share it
  * equally (as torch.amax). NaN propagates.
  */
-export function max(x: Tensor, options: ReduceOptions = {}): Tensor<'f32'> {
+export function max(x: Tensor, options: ReduceOptions = {}): Tensor<FloatDType> {
   const y = reduceRaw('max', x, options);
   return record('max', [x], y, ({ save }) => {
     const sx = save(x);

@@ -7,6 +7,7 @@
 // forward's intermediates does not break the backward pass; backward() frees every node it
 // used (unless `retainGraph`), and a node whose output is disposed before any backward frees
 // itself once nothing downstream refers to it. Nothing recorded outlives the step.
+import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { keep, tidy } from '../gpu/runtime.ts';
 import type { Tensor, TapeNode } from '../gpu/tensor.ts';
@@ -14,7 +15,7 @@ import { add as addRaw } from '../kernels/elementwise.ts';
 import { copy, full } from '../kernels/fill.ts';
 
 /** Gradients of the op's inputs, in input order; null (or undefined) for an input that needs none. */
-export type BackwardRule = (dy: Tensor<'f32'>) => readonly (Tensor | null | undefined)[];
+export type BackwardRule = (dy: Tensor<FloatDType>) => readonly (Tensor | null | undefined)[];
 
 export interface SaveContext {
   /** Which inputs need a gradient (compute only those). */
@@ -197,7 +198,7 @@ export function backward(root: Tensor, options: BackwardOptions = {}): void {
         const dy = nodeGrads.get(node);
         nodeGrads.delete(node);
         if (!dy) continue;
-        const grads = runRule(node, dy as Tensor<'f32'>);
+        const grads = runRule(node, dy as Tensor<FloatDType>);
         dy.dispose();
         if (!options.retainGraph) node.release(false);
         node.inputs.forEach((input, i) => {
@@ -265,7 +266,7 @@ function topologicalOrder(root: Tensor): Node[] {
 }
 
 /** Runs one backward rule; every returned gradient is a tensor of its own (views where a rule aliases). */
-function runRule(node: Node, dy: Tensor<'f32'>): (Tensor | null)[] {
+function runRule(node: Node, dy: Tensor<FloatDType>): (Tensor | null)[] {
   if (!node.rule) throw new Error(`backward: the graph through op '${node.op}' was already freed`);
   const rule = node.rule;
   return tidy(() => {
@@ -310,7 +311,7 @@ function storeGrad(leaf: Tensor, g: Tensor): void {
     value = copy(g);
     g.dispose();
   }
-  leaf.grad = keep(value) as Tensor<'f32'>;
+  leaf.grad = keep(value) as Tensor<FloatDType>;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

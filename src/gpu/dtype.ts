@@ -2,6 +2,9 @@
 // labels, f16 (stored as raw half bits) for adapters that offer shader-f16.
 export type DType = 'f32' | 'i32' | 'u32' | 'f16';
 
+/** The float storage types of activations: f32, or f16 (kernels compute in f32 either way). */
+export type FloatDType = 'f32' | 'f16';
+
 export type TypedArrayFor<D extends DType> = D extends 'f32' ? Float32Array
   : D extends 'i32' ? Int32Array
   : D extends 'u32' ? Uint32Array

@@ -228,8 +228,16 @@ export class Engine {
 
   // ---------------------------------------------------------------- launching
 
+  /** Whether the device has shader-f16, which every kernel with f16 activations needs. */
+  get hasF16(): boolean {
+    return this.ctx.hasF16;
+  }
+
   run(kernel: Kernel, launch: Launch): void {
     this.checkAlive(kernel.label);
+    if (kernel.act === 'f16' && !this.ctx.hasF16) {
+      throw new OpError(kernel.label, `f16 activations need the WebGPU feature 'shader-f16', which this adapter (${[this.ctx.report.vendor, this.ctx.report.architecture, this.ctx.report.description].filter(Boolean).join(' ') || 'unnamed'}) does not offer: use dtype 'f32'`);
+    }
     const layout = kernel.layout();
     const pipeline = this.pipeline(kernel, layout, launch.overrides);
     const entries: GPUBindGroupEntry[] = [];
@@ -490,10 +498,10 @@ export class Engine {
   }
 
   private module(kernel: Kernel, layout: KernelLayout): GPUShaderModule {
-    let module = this.modules.get(kernel.shader);
+    let module = this.modules.get(kernel.module);
     if (!module) {
       module = this.device.createShaderModule({ label: `${kernel.shader}.wgsl`, code: layout.source.code });
-      this.modules.set(kernel.shader, module);
+      this.modules.set(kernel.module, module);
     }
     return module;
   }
@@ -523,7 +531,7 @@ export class Engine {
         return `shaders/${where.file}:${where.line}:${m.linePos}: ${m.message}`;
       });
       this.pipelines.forEach((_, key) => key.startsWith(`${kernel.label}|`) && this.pipelines.delete(key));
-      this.modules.delete(kernel.shader);
+      this.modules.delete(kernel.module);
       throw new ShaderCompileError(`kernel '${kernel.label}' failed to compile:\n${lines.join('\n')}`);
     }
     return scope;

@@ -2,13 +2,15 @@
 // names) is read from the WGSL itself with wgsl_reflect, so nothing is kept by hand.
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { ShaderCompileError } from './errors.ts';
-import { loadShader, type ShaderSource } from './shaders.ts';
+import { loadShader, type ActType, type ShaderSource } from './shaders.ts';
 
 export interface KernelSpec {
   /** File name in shaders/ without `.wgsl`. */
   shader: string;
   /** Entry point; defaults to `main`. */
   entry?: string;
+  /** Element type of the activation bindings (`act` in the WGSL, see shaders.ts). Default f32. */
+  act?: ActType;
 }
 
 export type ScalarType = 'u32' | 'i32' | 'f32';
@@ -73,19 +75,35 @@ function slotsOf(type: ReflectType, offset: number, out: Slot[]): void {
 export class Kernel {
   readonly shader: string;
   readonly entry: string;
+  readonly act: ActType;
   private cachedLayout: KernelLayout | null = null;
+  private f16Twin: Kernel | null = null;
 
   constructor(spec: KernelSpec) {
     this.shader = spec.shader;
     this.entry = spec.entry ?? 'main';
+    this.act = spec.act ?? 'f32';
   }
 
   get label(): string {
-    return this.entry === 'main' ? this.shader : `${this.shader}:${this.entry}`;
+    const name = this.entry === 'main' ? this.shader : `${this.shader}:${this.entry}`;
+    return this.act === 'f16' ? `${name}[f16]` : name;
+  }
+
+  /** Shader module identity: the file and its activation type. */
+  get module(): string {
+    return `${this.shader}:${this.act}`;
+  }
+
+  /** This kernel with activations of `dtype` (the f16 twin is made once and kept). */
+  as(dtype: string): Kernel {
+    if (dtype !== 'f16' || this.act === 'f16') return this;
+    this.f16Twin ??= new Kernel({ shader: this.shader, entry: this.entry, act: 'f16' });
+    return this.f16Twin;
   }
 
   layout(): KernelLayout {
-    if (!this.cachedLayout) this.cachedLayout = reflectKernel(loadShader(this.shader), this.entry);
+    if (!this.cachedLayout) this.cachedLayout = reflectKernel(loadShader(this.shader, this.act), this.entry);
     return this.cachedLayout;
   }
 }

@@ -4,6 +4,12 @@
 //
 // A shader may pull in a shared helper file with a line `//!include philox.wgsl`; each file is
 // included once, and compiler line numbers are mapped back to the file they came from.
+//
+// Activation storage type: every shader is compiled with a first line that names the type its
+// activation bindings hold, `alias act = f32;` or (the f16 variant, needs shader-f16)
+// `enable f16; alias act = f16;`. A shader declares activations as `array<act>` / `array<vec4<act>>`,
+// reads them through f32(...) / vec4<f32>(...) and writes act(...), so one text serves both and
+// all arithmetic stays f32. Parameters, statistics and workgroup memory are always f32.
 
 export type ShaderLoader = (file: string) => string;
 
@@ -33,12 +39,20 @@ export function shaderLoaderFromMap(map: Record<string, string>): ShaderLoader {
 
 const INCLUDE = /^\s*\/\/!include\s+([\w.-]+\.wgsl)\s*$/;
 
-export function loadShader(name: string): ShaderSource {
-  const cached = cache.get(name);
+/** The element type of a shader's activation bindings. */
+export type ActType = 'f32' | 'f16';
+
+const HEADER: Record<ActType, string[]> = { f32: ['alias act = f32;'], f16: ['enable f16;', 'alias act = f16;'] };
+// WGSL wants directives (`enable subgroups;`) before every declaration: they move to the top.
+const DIRECTIVE = /^\s*(enable|requires|diagnostic)\b/;
+
+export function loadShader(name: string, act: ActType = 'f32'): ShaderSource {
+  const key = `${name}:${act}`;
+  const cached = cache.get(key);
   if (cached) return cached;
   if (!loader) throw new Error('No shader loader is set: call init() from webgpu-bert before running kernels.');
-  const lines: string[] = [];
-  const origins: { file: string; line: number }[] = [];
+  const lines: string[] = [...HEADER[act]];
+  const origins = lines.map((_, i) => ({ file: `(${act} header)`, line: i + 1 }));
   const seen = new Set<string>();
   const expand = (file: string) => {
     if (seen.has(file)) return;
@@ -54,11 +68,13 @@ export function loadShader(name: string): ShaderSource {
     });
   };
   expand(`${name}.wgsl`);
+  const order = lines.map((_, i) => i);
+  order.sort((i, j) => Number(!DIRECTIVE.test(lines[i])) - Number(!DIRECTIVE.test(lines[j])) || i - j);
   const source: ShaderSource = {
     name,
-    code: lines.join('\n'),
-    origin: (line) => origins[line - 1] ?? { file: `${name}.wgsl`, line },
+    code: order.map((i) => lines[i]).join('\n'),
+    origin: (line) => origins[order[line - 1]] ?? { file: `${name}.wgsl`, line },
   };
-  cache.set(name, source);
+  cache.set(key, source);
   return source;
 }

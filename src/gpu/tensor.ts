@@ -38,7 +38,7 @@ export class Tensor<D extends DType = DType> {
   /** Set by src/autograd: whether backward() should produce a gradient for this tensor. */
   requiresGrad = false;
   /** Set by src/autograd: the accumulated gradient after backward(). */
-  grad: Tensor<'f32'> | null = null;
+  grad: Tensor | null = null;
   /** Set by src/autograd: the tape node that produced this tensor. */
   node: TapeNode | null = null;
   /** An optional name (parameters carry their checkpoint path here). */

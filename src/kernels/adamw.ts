@@ -1,6 +1,7 @@
 // AdamW in one kernel per parameter (shaders/adamw.wgsl), and gradient clipping that never waits
 // for a download: globalNorm and clipScale (shaders/norm.wgsl) leave their results on the GPU,
 // where adamw reads the multiplier.
+import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
@@ -70,7 +71,7 @@ function sumsqGroups(n: number): number {
 }
 
 /** sqrt(sum of squares of every element of every tensor), shape [], computed on the GPU in a fixed order. */
-export function globalNorm(tensors: readonly Tensor[]): Tensor<'f32'> {
+export function globalNorm(tensors: readonly Tensor[]): Tensor<FloatDType> {
   const e = engine();
   for (const t of tensors) expectDType('globalNorm', t, 'f32');
   const nonEmpty = tensors.filter((t) => t.size > 0);
@@ -99,7 +100,7 @@ export function globalNorm(tensors: readonly Tensor[]): Tensor<'f32'> {
 }
 
 /** min(1, maxNorm / (norm + 1e-6)) as a [] tensor, from globalNorm's result; NaN if the norm is NaN. */
-export function clipScale(norm: Tensor, maxNorm: number): Tensor<'f32'> {
+export function clipScale(norm: Tensor, maxNorm: number): Tensor<FloatDType> {
   expectDType('clipScale', norm, 'f32');
   if (norm.size !== 1) throw new OpError('clipScale', `norm must be a scalar tensor, got shape ${shapeStr(norm.shape)}`);
   if (!(maxNorm > 0)) throw new OpError('clipScale', `maxNorm must be > 0, got ${maxNorm}`);

@@ -8,13 +8,14 @@
 // they share, attention_mask.wgsl turns a padding mask into an additive one. Attention-probs dropout draws its mask from
 // Philox (philox.wgsl) keyed by the seed and (b, h, i, j), so the backward regenerates it. Every
 // launch is deterministic.
+import type { FloatDType } from '../gpu/dtype.ts';
 import type { Engine } from '../gpu/engine.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { dropoutParams } from './dropout.ts';
-import { expectDType, grid } from './shape.ts';
+import { expectDType, expectFloat, grid } from './shape.ts';
 
 export interface AttentionOptions {
   /** Number of heads H; the hidden size H * D must divide by it (see fusedHeadDim for D). */
@@ -29,15 +30,15 @@ export interface AttentionOptions {
 
 export interface AttentionResult {
   /** (B, S, H * D) */
-  out: Tensor<'f32'>;
-  /** (B, H, S) log-sum-exp of each query row's (undropped) scores; -Infinity where every key is masked. */
+  out: Tensor<FloatDType>;
+  /** (B, H, S) log-sum-exp of each query row's (undropped) scores, f32; -Infinity where every key is masked. */
   lse: Tensor<'f32'>;
 }
 
 export interface AttentionGrads {
-  dq: Tensor<'f32'>;
-  dk: Tensor<'f32'>;
-  dv: Tensor<'f32'>;
+  dq: Tensor<FloatDType>;
+  dk: Tensor<FloatDType>;
+  dv: Tensor<FloatDType>;
 }
 
 /**
@@ -105,6 +106,8 @@ interface Geometry {
   H: number;
   D: number;
   scale: number;
+  /** q, k, v, out and their gradients: f32 or f16 (scores, softmax and sums are f32 either way). */
+  dtype: FloatDType;
 }
 
 /** The variant attention runs on this engine (attentionTuning.variant, else its kernel class's). */
@@ -133,8 +136,8 @@ function rowsPerLane(D: number, pass: Pass): number {
 }
 
 function geometry(op: string, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): Geometry {
+  const dtype = expectFloat(op, { q, k, v });
   for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
-    expectDType(op, t, 'f32');
     if (t.rank !== 3) throw new OpError(op, `${name} must be (batch, seq, hidden), got ${shapeStr(t.shape)}`);
   }
   if (!sameShape(q.shape, k.shape) || !sameShape(q.shape, v.shape)) {
@@ -158,7 +161,7 @@ function geometry(op: string, q: Tensor, k: Tensor, v: Tensor, opts: AttentionOp
   }
   const scale = opts.scale ?? 1 / Math.sqrt(D);
   if (!Number.isFinite(scale)) throw new OpError(op, `scale must be a finite number, got ${scale}`);
-  return { B, S, H, D, scale };
+  return { B, S, H, D, scale, dtype };
 }
 
 /** Whether this engine's fused kernels take this head dim; autograd's attention() composes the others. */
@@ -210,12 +213,12 @@ function launchConfig(op: string, g: Geometry, opts: AttentionOptions, variant: 
 export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): AttentionResult {
   const g = geometry('attention', q, k, v, opts);
   const e = engine();
-  const out = e.empty(q.shape, 'f32');
+  const out = e.empty(q.shape, g.dtype);
   const lse = e.empty([g.B, g.H, g.S], 'f32');
   if (out.size === 0) return { out, lse };
   const variant = attentionVariant(e);
   const cfg = launchConfig('attention', g, opts, variant);
-  e.run(kernels[variant].forward, {
+  e.run(kernels[variant].forward.as(g.dtype), {
     bindings: { q, k, v, mask: opts.mask ?? q, o: out, lse },
     ...cfg('forward'),
   });
@@ -230,8 +233,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
 export function attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, dOut: Tensor, lse: Tensor, opts: AttentionOptions): AttentionGrads {
   const op = 'attentionBackward';
   const g = geometry(op, q, k, v, opts);
+  expectFloat(op, { q, out, dOut });
   for (const [name, t] of [['out', out], ['dOut', dOut]] as const) {
-    expectDType(op, t, 'f32');
     if (!sameShape(t.shape, q.shape)) throw new OpError(op, `${name} must have q's shape ${shapeStr(q.shape)}, got ${shapeStr(t.shape)}`);
   }
   expectDType(op, lse, 'f32');
@@ -239,9 +242,9 @@ export function attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, 
     throw new OpError(op, `lse must be (batch, heads, seq) = ${shapeStr([g.B, g.H, g.S])}, got ${shapeStr(lse.shape)}`);
   }
   const e = engine();
-  const dq = e.empty(q.shape, 'f32');
-  const dk = e.empty(q.shape, 'f32');
-  const dv = e.empty(q.shape, 'f32');
+  const dq = e.empty(q.shape, g.dtype);
+  const dk = e.empty(q.shape, g.dtype);
+  const dv = e.empty(q.shape, g.dtype);
   if (dq.size === 0) return { dq, dk, dv };
   const variant = attentionVariant(e);
   const set = kernels[variant];
@@ -249,14 +252,14 @@ export function attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, 
   const mask = opts.mask ?? q;
   // (lse, delta = rowsum(dOut * out)) per query row, read by both passes.
   const stats = e.empty([g.B, g.H, g.S, 2], 'f32');
-  e.run(set.prep, {
+  e.run(set.prep.as(g.dtype), {
     bindings: { o: out, lse, dout: dOut, stats },
     uniforms: cfg('q').uniforms,
     overrides: { WG: 64 },
     workgroups: [Math.ceil(g.S / 64), g.B * g.H],
   });
-  e.run(set.q, { bindings: { q, k, v, mask, dout: dOut, stats, dq }, ...cfg('q') });
-  e.run(set.kv, { bindings: { q, k, v, mask, dout: dOut, stats, dk, dv }, ...cfg('kv') });
+  e.run(set.q.as(g.dtype), { bindings: { q, k, v, mask, dout: dOut, stats, dq }, ...cfg('q') });
+  e.run(set.kv.as(g.dtype), { bindings: { q, k, v, mask, dout: dOut, stats, dk, dv }, ...cfg('kv') });
   stats.dispose();
   return { dq, dk, dv };
 }
@@ -266,7 +269,7 @@ export function attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, 
  * mask. Any other value fails the next download with an error naming it (an additive 0 / -10000
  * mask is the usual mistake).
  */
-export function paddingMaskToAdditive(paddingMask: Tensor, input = 'attentionMask'): Tensor<'f32'> {
+export function paddingMaskToAdditive(paddingMask: Tensor, input = 'attentionMask'): Tensor<FloatDType> {
   const op = 'paddingMaskToAdditive';
   expectDType(op, paddingMask, 'i32', 'u32', 'f32');
   if (paddingMask.rank !== 2) throw new OpError(op, `expected a (batch, seq) mask, got ${shapeStr(paddingMask.shape)}`);

@@ -4,6 +4,7 @@
 // the labels as a host Int32Array they are checked here and an OpError names the first bad row;
 // when they are already a GPU tensor the forward checks them (src/gpu/guard.ts): that row's loss
 // is NaN, and the next download (the loss's, typically) throws an OpError naming the label.
+import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { checkHost, type GuardCheck } from '../gpu/guard.ts';
 import { Kernel } from '../gpu/kernel.ts';
@@ -35,9 +36,9 @@ export interface CrossEntropyOptions {
 
 export interface CrossEntropyResult {
   /** Shape []: sum(w_i * loss_i) / sum(w_i) over rows whose label is not ignoreIndex; 0 when that sum is 0. */
-  loss: Tensor<'f32'>;
+  loss: Tensor<FloatDType>;
   /** (N): log-sum-exp of each row of logits, saved for the backward. */
-  lse: Tensor<'f32'>;
+  lse: Tensor<FloatDType>;
 }
 
 export type Labels = Tensor | Int32Array;
@@ -45,7 +46,7 @@ export type Labels = Tensor | Int32Array;
 interface Checked { N: number; V: number; labels: Tensor; uploaded: boolean; ignoreIndex: number; weights?: Tensor; check: GuardCheck }
 
 function check(op: string, logits: Tensor, labels: Labels, opts: CrossEntropyOptions): Checked {
-  expectDType(op, logits, 'f32');
+  expectDType(op, logits, 'f32', 'f16');
   if (logits.rank !== 2) throw new OpError(op, `logits must be (N, V), got shape ${shapeStr(logits.shape)}`);
   const [N, V] = logits.shape;
   const ignoreIndex = opts.ignoreIndex ?? -100;
@@ -84,7 +85,7 @@ function common(c: Checked) {
 }
 
 /**
- * Mean cross-entropy of softmax(logits) against integer labels. logits (N, V) f32; labels (N) i32,
+ * Mean cross-entropy of softmax(logits) against integer labels. logits (N, V) f32 or f16 (read into f32); labels (N) i32,
  * as a GPU tensor or a host Int32Array (then validated on the host). Returns loss [] and lse (N).
  */
 export function sparseCrossEntropy(logits: Tensor, labels: Labels, opts: CrossEntropyOptions = {}): CrossEntropyResult {
@@ -100,7 +101,7 @@ export function sparseCrossEntropy(logits: Tensor, labels: Labels, opts: CrossEn
     const l = rowLayout(c.V, opts.layout);
     // Host labels were checked above; GPU labels are checked by the kernel.
     const { guard, slot } = c.uploaded ? { guard: e.guard.buffer, slot: 0 } : e.guardSlot(c.check);
-    e.run(forwardKernel, {
+    e.run(forwardKernel.as(logits.dtype), {
       // logits4 views the whole buffer (a multiple of 16 bytes) so even a tiny tensor binds as vec4s.
       bindings: { ...bindings, logits, logits4: logits.buffer, lse, rowloss, guard },
       uniforms: { ...uniforms, guard_slot: slot },
@@ -116,11 +117,12 @@ export function sparseCrossEntropy(logits: Tensor, labels: Labels, opts: CrossEn
 
 /**
  * dlogits (N, V) = (softmax(logits) - onehot(labels)) * w_i * dLoss / sum(w), written directly from
- * the saved lse; ignored rows get zeros. dLoss is a number or a [] tensor (default 1).
+ * the saved lse; ignored rows get zeros; stored in the logits' float type (f16 dlogits need a loss
+ * scale to keep small probabilities from flushing to zero). dLoss is a number or a [] tensor (default 1).
  */
 export function sparseCrossEntropyBackward(
   logits: Tensor, labels: Labels, lse: Tensor, opts: CrossEntropyOptions & { dLoss?: Tensor | number } = {},
-): Tensor<'f32'> {
+): Tensor<FloatDType> {
   const op = 'sparseCrossEntropyBackward';
   const c = check(op, logits, labels, opts);
   expectDType(op, lse, 'f32');
@@ -131,7 +133,7 @@ export function sparseCrossEntropyBackward(
     if (dLoss.size !== 1) throw new OpError(op, `dLoss must be a scalar tensor, got shape ${shapeStr(dLoss.shape)}`);
   }
   const e = engine();
-  const dlogits = e.empty([c.N, c.V], 'f32');
+  const dlogits = e.empty([c.N, c.V], logits.dtype as FloatDType);
   if (c.N === 0 || c.V === 0) return dlogits;
   const uniforms = { rows: c.N, V: c.V, ignore_index: c.ignoreIndex, dloss: typeof dLoss === 'number' ? dLoss : 0, guard_slot: 0 };
   const { bindings, overrides } = common(c);
@@ -146,7 +148,7 @@ export function sparseCrossEntropyBackward(
   const l = rowLayout(c.V, opts.layout);
   // Rows of at least 4 use vec4 loads and stores over the whole buffers (multiples of 16 bytes).
   const vec4 = c.V >= 4 && !opts.scalar;
-  e.run(vec4 ? backwardVec4Kernel : backwardKernel, {
+  e.run((vec4 ? backwardVec4Kernel : backwardKernel).as(logits.dtype), {
     bindings: vec4
       ? { ...bindings, logits4: logits.buffer, saved_lse: lse, scale_in: scale, dlogits4: dlogits.buffer }
       : { ...bindings, logits, saved_lse: lse, scale_in: scale, dlogits },

@@ -5,6 +5,7 @@ import { OpError } from '../gpu/errors.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
+import type { FloatDType } from '../gpu/dtype.ts';
 import { expectDType, grid } from './shape.ts';
 
 const kernel = new Kernel({ shader: 'dropout' });
@@ -36,13 +37,13 @@ export function dropoutParams(op: string, rate: number, seed: number): DropoutPa
   };
 }
 
-function run(op: string, x: Tensor, rate: number, seed: number): Tensor<'f32'> {
-  expectDType(op, x, 'f32');
+function run(op: string, x: Tensor, rate: number, seed: number): Tensor<FloatDType> {
+  expectDType(op, x, 'f32', 'f16');
   const d = dropoutParams(op, rate, seed);
   const e = engine();
-  const y = e.empty(x.shape, 'f32');
+  const y = e.empty(x.shape, x.dtype as FloatDType);
   if (x.size === 0) return y;
-  e.run(kernel, {
+  e.run(kernel.as(x.dtype), {
     bindings: { x, y },
     uniforms: { n: x.size, threshold: d.threshold, scale: d.scale, seed_lo: d.seedLo, seed_hi: d.seedHi },
     overrides: { WG },
@@ -52,11 +53,11 @@ function run(op: string, x: Tensor, rate: number, seed: number): Tensor<'f32'> {
 }
 
 /** y = x * keep / (1 - rate), keep ~ Bernoulli(1 - rate) drawn from (seed, element index). */
-export function dropout(x: Tensor, rate: number, seed: number): Tensor<'f32'> {
+export function dropout(x: Tensor, rate: number, seed: number): Tensor<FloatDType> {
   return run('dropout', x, rate, seed);
 }
 
 /** dx = dy * keep / (1 - rate) with the mask of dropout(x, rate, seed), regenerated. */
-export function dropoutBackward(dy: Tensor, rate: number, seed: number): Tensor<'f32'> {
+export function dropoutBackward(dy: Tensor, rate: number, seed: number): Tensor<FloatDType> {
   return run('dropoutBackward', dy, rate, seed);
 }

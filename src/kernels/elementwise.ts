@@ -1,8 +1,10 @@
-// Elementwise f32 ops: unary (shaders/unary.wgsl) and broadcasting binary (shaders/binary.wgsl).
+// Elementwise ops over f32 or f16 activations (computed in f32): unary (shaders/unary.wgsl) and
+// broadcasting binary (shaders/binary.wgsl). The output has the inputs' float type.
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
-import { MAX_RANK, broadcastShapes, broadcastStrides, expectDType, grid } from './shape.ts';
+import type { FloatDType } from '../gpu/dtype.ts';
+import { MAX_RANK, broadcastShapes, broadcastStrides, expectDType, expectFloat, grid } from './shape.ts';
 import { OpError } from '../gpu/errors.ts';
 
 const unaryKernel = new Kernel({ shader: 'unary' });
@@ -18,12 +20,12 @@ export type UnaryOp = keyof typeof UNARY_OPS;
 export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6 } as const;
 export type BinaryOp = keyof typeof BINARY_OPS;
 
-export function unary(op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor<'f32'> {
-  expectDType(op, x, 'f32');
+export function unary(op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor<FloatDType> {
+  expectDType(op, x, 'f32', 'f16');
   const e = engine();
-  const y = e.empty(x.shape, 'f32');
+  const y = e.empty(x.shape, x.dtype as FloatDType);
   if (x.size > 0) {
-    e.run(unaryKernel, {
+    e.run(unaryKernel.as(x.dtype), {
       bindings: { x, y },
       uniforms: { n: x.size, alpha, beta },
       overrides: { OP: UNARY_OPS[op], WG },
@@ -33,16 +35,15 @@ export function unary(op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor<'f32'
   return y;
 }
 
-export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor<'f32'> {
-  expectDType(op, a, 'f32');
-  expectDType(op, b, 'f32');
+export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor<FloatDType> {
+  expectFloat(op, { a, b });
   const shape = broadcastShapes(op, a.shape, b.shape);
   if (shape.length > MAX_RANK) throw new OpError(op, `rank ${shape.length} exceeds the maximum of ${MAX_RANK}`);
   const e = engine();
-  const y = e.empty(shape, 'f32');
+  const y = e.empty(shape, a.dtype as FloatDType);
   if (y.size === 0) return y;
   const same = a.size === y.size && b.size === y.size;
-  e.run(binaryKernel, {
+  e.run(binaryKernel.as(a.dtype), {
     bindings: { a, b, y },
     uniforms: {
       n: y.size,

@@ -1,10 +1,11 @@
 // LayerNorm over the last axis, forward and backward (shaders/layernorm.wgsl).
+import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { foldGroups, rowGroups, rowLayout, softwareAdapter, type RowLayout } from './launch.ts';
-import { expectDType } from './shape.ts';
+import { expectDType, expectFloat } from './shape.ts';
 
 const forwardKernel = new Kernel({ shader: 'layernorm', entry: 'forward' });
 const forwardVec4Kernel = new Kernel({ shader: 'layernorm', entry: 'forward_vec4' });
@@ -15,16 +16,18 @@ const paramsVec4Kernel = new Kernel({ shader: 'layernorm', entry: 'backward_para
 const columnsKernel = new Kernel({ shader: 'layernorm', entry: 'columns' });
 const COLUMN_WG = 64;
 
+// x, y, dy and dx are activations (f32 or f16, one type per call); gamma, beta, the statistics
+// and the parameter gradients are f32, and every sum is accumulated in f32.
 export interface LayerNormResult {
-  y: Tensor<'f32'>;     // (..., C)
-  mean: Tensor<'f32'>;  // (rows) = prod of the leading dims
-  rstd: Tensor<'f32'>;  // (rows): 1 / sqrt(var + eps)
+  y: Tensor<FloatDType>;  // (..., C), x's float type
+  mean: Tensor<'f32'>;    // (rows) = prod of the leading dims
+  rstd: Tensor<'f32'>;    // (rows): 1 / sqrt(var + eps)
 }
 
 export interface LayerNormGrads {
-  dx: Tensor<'f32'>;      // (..., C)
-  dgamma: Tensor<'f32'>;  // (C)
-  dbeta: Tensor<'f32'>;   // (C)
+  dx: Tensor<FloatDType>;  // (..., C), x's float type
+  dgamma: Tensor<'f32'>;   // (C)
+  dbeta: Tensor<'f32'>;    // (C)
 }
 
 /** Launch choices, exposed so tests can force every variant the launcher can pick. */
@@ -51,13 +54,13 @@ function expectVector(op: string, name: string, t: Tensor, C: number, x: Tensor)
 
 /** y = (x - mean) / sqrt(var + eps) * gamma + beta over the last axis; x (..., C), gamma, beta (C). */
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-12, variant: LayerNormVariant = {}): LayerNormResult {
-  expectDType('layerNorm', x, 'f32');
+  const dtype = expectFloat('layerNorm', { x });
   const { rows, C } = rowsOf('layerNorm', x);
   expectVector('layerNorm', 'gamma', gamma, C, x);
   expectVector('layerNorm', 'beta', beta, C, x);
   if (!(eps >= 0)) throw new OpError('layerNorm', `eps must be >= 0, got ${eps}`);
   const e = engine();
-  const y = e.empty(x.shape, 'f32');
+  const y = e.empty(x.shape, dtype);
   const mean = e.empty([rows], 'f32');
   const rstd = e.empty([rows], 'f32');
   if (rows === 0) return { y, mean, rstd };
@@ -69,8 +72,8 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-12, v
     overrides: { WG: layout.wg, TPR: layout.tpr },
     workgroups: rowGroups(rows, layout),
   };
-  if (vec4) e.run(forwardVec4Kernel, { ...launch, bindings: { x4: x, gamma4: gamma, beta4: beta, y4: y, mean, rstd } });
-  else e.run(forwardKernel, { ...launch, bindings: { x, gamma, beta, y, mean, rstd } });
+  if (vec4) e.run(forwardVec4Kernel.as(dtype), { ...launch, bindings: { x4: x, gamma4: gamma, beta4: beta, y4: y, mean, rstd } });
+  else e.run(forwardKernel.as(dtype), { ...launch, bindings: { x, gamma, beta, y, mean, rstd } });
   return { y, mean, rstd };
 }
 
@@ -80,7 +83,8 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-12, v
  */
 export function layerNormBackward(dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor, variant: LayerNormVariant = {}): LayerNormGrads {
   const op = 'layerNormBackward';
-  for (const t of [dy, x, mean, rstd]) expectDType(op, t, 'f32');
+  const dtype = expectFloat(op, { x, dy });
+  for (const t of [mean, rstd]) expectDType(op, t, 'f32');
   const { rows, C } = rowsOf(op, x);
   if (dy.rank !== x.rank || dy.shape.some((d, i) => d !== x.shape[i])) {
     throw new OpError(op, `dy ${shapeStr(dy.shape)} must have the shape of x ${shapeStr(x.shape)}`);
@@ -90,7 +94,7 @@ export function layerNormBackward(dy: Tensor, x: Tensor, gamma: Tensor, mean: Te
     if (t.size !== rows) throw new OpError(op, `${name} must have ${rows} elements (one per row of x ${shapeStr(x.shape)}), got ${shapeStr(t.shape)}`);
   }
   const e = engine();
-  const dx = e.empty(x.shape, 'f32');
+  const dx = e.empty(x.shape, dtype);
   const dgamma = e.empty([C], 'f32');
   const dbeta = e.empty([C], 'f32');
   const vec4 = variant.vec4 ?? C % 4 === 0;
@@ -103,12 +107,12 @@ export function layerNormBackward(dy: Tensor, x: Tensor, gamma: Tensor, mean: Te
   const uniforms = { rows, C, eps: 0, rows_per_block: rowsPerBlock, blocks };
   if (rows > 0) {
     const launch = { uniforms, overrides: { WG: layout.wg, TPR: layout.tpr }, workgroups: rowGroups(rows, layout) };
-    if (vec4) e.run(dxVec4Kernel, { ...launch, bindings: { dy4: dy, x4: x, gamma4: gamma, saved_mean: mean, saved_rstd: rstd, dx4: dx } });
-    else e.run(dxKernel, { ...launch, bindings: { dy, x, gamma, saved_mean: mean, saved_rstd: rstd, dx } });
+    if (vec4) e.run(dxVec4Kernel.as(dtype), { ...launch, bindings: { dy4: dy, x4: x, gamma4: gamma, saved_mean: mean, saved_rstd: rstd, dx4: dx } });
+    else e.run(dxKernel.as(dtype), { ...launch, bindings: { dy, x, gamma, saved_mean: mean, saved_rstd: rstd, dx } });
   }
   const partial = e.empty([Math.max(blocks, 1), 2, C], 'f32');
   if (rows > 0) {
-    e.run(vec4 ? paramsVec4Kernel : paramsKernel, {
+    e.run((vec4 ? paramsVec4Kernel : paramsKernel).as(dtype), {
       bindings: vec4
         ? { dy4: dy, x4: x, saved_mean: mean, saved_rstd: rstd, partial4: partial }
         : { dy, x, saved_mean: mean, saved_rstd: rstd, partial },

@@ -27,6 +27,7 @@ import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Engine } from '../gpu/engine.ts';
 import type { Tensor } from '../gpu/tensor.ts';
+import type { FloatDType } from '../gpu/dtype.ts';
 import { broadcastShapes, expectDType, grid } from './shape.ts';
 
 export type MatmulActivation = 'gelu' | 'gelu_tanh';
@@ -49,11 +50,13 @@ export interface MatmulOptions {
   variant?: MatmulVariant | 'auto';
   /** Forces the number of K splits (1 disables split-K); absent lets the shape decide. */
   splitK?: number;
+  /** Storage of out and pre (the residual must match): 'f16' rounds the f32 result once as it is written (needs shader-f16). Default 'f32'. */
+  outDType?: FloatDType;
 }
 
 export interface MatmulWithPre {
-  out: Tensor<'f32'>;
-  pre: Tensor<'f32'>;
+  out: Tensor<FloatDType>;
+  pre: Tensor<FloatDType>;
 }
 
 // ---------------------------------------------------------------- tile table
@@ -239,8 +242,11 @@ function checkEpilogue(op: string, p: Problem, o: MatmulOptions): void {
       throw new OpError(op, `bias ${shapeStr(o.bias.shape)} must have shape [${p.N}] (N of the output ${shapeStr(p.outShape)})`);
     }
   }
+  if (o.outDType !== undefined && o.outDType !== 'f32' && o.outDType !== 'f16') {
+    throw new OpError(op, `outDType must be 'f32' or 'f16', got ${JSON.stringify(o.outDType)}`);
+  }
   if (o.residual) {
-    expectDType(op, o.residual, 'f32');
+    expectDType(op, o.residual, o.outDType ?? 'f32');
     if (shapeStr(o.residual.shape) !== shapeStr(p.outShape)) {
       throw new OpError(op, `residual ${shapeStr(o.residual.shape)} must have the output's shape ${shapeStr(p.outShape)}`);
     }
@@ -357,14 +363,17 @@ function plan(e: Engine, a: Tensor, b: Tensor, p: Problem, o: MatmulOptions): Pl
  * (pre = a @ b + bias, the activation's input), else the output tensor.
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions & { savePreActivation: true }): MatmulWithPre;
-export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor<'f32'>;
-export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor<'f32'> | MatmulWithPre {
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions & { outDType: 'f16' }): Tensor<'f16'>;
+export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions & { outDType?: 'f32' }): Tensor<FloatDType>;
+export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor<FloatDType>;
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor<FloatDType> | MatmulWithPre {
   const op = 'matmul';
   const p = problem(op, a, b, options);
   checkEpilogue(op, p, options);
   const e = engine();
-  const out = e.empty(p.outShape, 'f32');
-  const pre = options.savePreActivation ? e.empty(p.outShape, 'f32') : null;
+  const dtype = options.outDType ?? 'f32';
+  const out = e.empty(p.outShape, dtype);
+  const pre = options.savePreActivation ? e.empty(p.outShape, dtype) : null;
   if (out.size > 0) {
     const pl = plan(e, a, b, p, options);
     const act = { ACT: ACT[options.activation ?? 'none'] };
@@ -377,7 +386,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     const scratch = pre ?? e.empty([1], 'f32');
     const dummies = { bias: options.bias ?? a, residual: options.residual ?? a };
     if (pl.splits === 1) {
-      e.run(pl.kernel, {
+      e.run(pl.kernel.as(dtype), {
         bindings: { out, pre: scratch, ...dummies, a: pl.a.buffer, b: pl.b.buffer },
         uniforms,
         overrides: { ...pl.overrides, ...act },
@@ -392,7 +401,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
         workgroups: pl.workgroups,
       });
       const WG = 256;
-      e.run(reduceKernel, {
+      e.run(reduceKernel.as(dtype), {
         bindings: { out, pre: scratch, ...dummies, partial },
         uniforms: { ...uniforms, M: p.M, N: p.N },
         overrides: { ...act, WG },
@@ -405,10 +414,10 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   return pre ? { out, pre } : out;
 }
 
-/** Sums over every axis but the last: (..., N) -> (N). The bias gradient; deterministic. */
-export function sumRows(dy: Tensor): Tensor<'f32'> {
+/** Sums over every axis but the last: (..., N) -> (N), f32 whatever dy's float type. The bias gradient; deterministic. */
+export function sumRows(dy: Tensor): Tensor<FloatDType> {
   const op = 'sumRows';
-  expectDType(op, dy, 'f32');
+  expectDType(op, dy, 'f32', 'f16');
   if (dy.rank < 1) throw new OpError(op, `needs a tensor of rank >= 1, got shape ${shapeStr(dy.shape)}`);
   const N = dy.shape[dy.rank - 1];
   const rows = N === 0 ? 0 : dy.size / N;
@@ -423,12 +432,12 @@ export function sumRows(dy: Tensor): Tensor<'f32'> {
   const used = Math.max(1, Math.ceil(rows / rowsPerChunk));
   const uniforms = { rows, N, rows_per_chunk: rowsPerChunk, chunks: used };
   if (used === 1) {
-    e.run(sumPartialKernel, { bindings: { x: dy, y }, uniforms, overrides: { WG }, workgroups: [groups, 1, 1] });
+    e.run(sumPartialKernel.as(dy.dtype), { bindings: { x: dy, y }, uniforms, overrides: { WG }, workgroups: [groups, 1, 1] });
     return y;
   }
   const partial = e.empty([used, N], 'f32');
-  e.run(sumPartialKernel, { bindings: { x: dy, y: partial }, uniforms, overrides: { WG }, workgroups: [groups, used, 1] });
-  e.run(sumFinishKernel, { bindings: { x: partial, y }, uniforms, overrides: { WG }, workgroups: [...grid(N, WG), 1] });
+  e.run(sumPartialKernel.as(dy.dtype), { bindings: { x: dy, y: partial }, uniforms, overrides: { WG }, workgroups: [groups, used, 1] });
+  e.run(sumFinishKernel, { bindings: { chunk_sums: partial, y }, uniforms, overrides: { WG }, workgroups: [...grid(N, WG), 1] });
   partial.dispose();
   return y;
 }

@@ -1,5 +1,6 @@
 // Metric kernels (shaders/metrics.wgsl): argmax over the last axis, and running sums for
 // accuracies and weighted means that stay on the GPU until a training loop reads them.
+import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
@@ -12,11 +13,11 @@ const countKernel = new Kernel({ shader: 'metrics', entry: 'count' });
 const accumulateKernel = new Kernel({ shader: 'metrics', entry: 'accumulate' });
 
 /**
- * Index of the maximum along the last axis: x (..., V) f32 -> (...) i32. Ties go to the first
+ * Index of the maximum along the last axis: x (..., V) f32 or f16 -> (...) i32. Ties go to the first
  * index; a NaN counts as the maximum (the first NaN wins), as torch.argmax and numpy.argmax.
  */
 export function argmax(x: Tensor, options: { layout?: Partial<RowLayout> } = {}): Tensor<'i32'> {
-  expectDType('argmax', x, 'f32');
+  expectDType('argmax', x, 'f32', 'f16');
   if (x.rank < 1) throw new OpError('argmax', `needs at least one axis, got shape ${shapeStr(x.shape)}`);
   const V = x.shape[x.rank - 1];
   if (V === 0) throw new OpError('argmax', `the last axis of ${shapeStr(x.shape)} is empty`);
@@ -25,7 +26,7 @@ export function argmax(x: Tensor, options: { layout?: Partial<RowLayout> } = {})
   const index = e.empty(x.shape.slice(0, -1), 'i32');
   if (rows === 0) return index;
   const l = rowLayout(V, options.layout);
-  e.run(argmaxKernel, {
+  e.run(argmaxKernel.as(x.dtype), {
     bindings: { x, index },
     uniforms: { rows, V, ignore_index: 0, weight: 0 },
     overrides: { WG: l.wg, TPR: l.tpr },
@@ -42,7 +43,7 @@ export interface AccuracyOptions {
 }
 
 /** A (2) f32 accumulator of zeros: [sum of w * correct, sum of w] (or [sum of w * x, sum of w]). */
-export function metricSums(): Tensor<'f32'> {
+export function metricSums(): Tensor<FloatDType> {
   const e = engine();
   return e.tensor(new Float32Array(2), [2], 'f32');
 }
@@ -64,7 +65,7 @@ function checkLabels(op: string, labels: Tensor, n: number, what: string, weight
 function launchCount(into: Tensor, rows: number, bindings: { pred: Tensor; logits: Tensor; labels: Tensor }, opts: AccuracyOptions, binary: boolean): void {
   const ignoreIndex = opts.ignoreIndex ?? -100;
   if (!Number.isInteger(ignoreIndex)) throw new OpError('accuracy', `ignoreIndex must be an integer, got ${ignoreIndex}`);
-  engine().run(countKernel, {
+  engine().run(countKernel.as(bindings.logits.dtype), {
     // Unused bindings (weights without HAS_WEIGHTS, pred or logits by mode) get a read-only stand-in.
     bindings: { ...bindings, weights: opts.weights ?? bindings.labels, acc: into },
     uniforms: { rows, V: 0, ignore_index: ignoreIndex, weight: 0 },
@@ -80,7 +81,7 @@ function launchCount(into: Tensor, rows: number, bindings: { pred: Tensor; logit
 export function accumulateAccuracy(into: Tensor, logits: Tensor, labels: Tensor, opts: AccuracyOptions = {}): void {
   const op = 'accumulateAccuracy';
   checkSums(op, into);
-  expectDType(op, logits, 'f32');
+  expectDType(op, logits, 'f32', 'f16');
   if (logits.rank < 2) throw new OpError(op, `logits must be (..., V), got shape ${shapeStr(logits.shape)}`);
   const rows = logits.size / logits.shape[logits.rank - 1];
   checkLabels(op, labels, rows, `row of logits ${shapeStr(logits.shape)}`, opts.weights);
@@ -97,7 +98,7 @@ export function accumulateAccuracy(into: Tensor, logits: Tensor, labels: Tensor,
 export function accumulateBinaryAccuracy(into: Tensor, logits: Tensor, labels: Tensor, opts: AccuracyOptions = {}): void {
   const op = 'accumulateBinaryAccuracy';
   checkSums(op, into);
-  expectDType(op, logits, 'f32');
+  expectDType(op, logits, 'f32', 'f16');
   if (logits.rank > 2 || (logits.rank === 2 && logits.shape[1] !== 1)) {
     throw new OpError(op, `logits must be (N) or (N, 1), got shape ${shapeStr(logits.shape)}`);
   }

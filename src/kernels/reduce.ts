@@ -1,5 +1,6 @@
 // Sum, mean and max over axes (shaders/reduce.wgsl). A tensor is viewed as (outer, len, inner)
 // around the reduced axis; several axes reduce one after another.
+import type { FloatDType } from '../gpu/dtype.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -20,7 +21,7 @@ export interface ReduceOptions {
   keepDims?: boolean;
 }
 
-function reduceAxis(op: ReduceOp, x: Tensor, axis: number): Tensor<'f32'> {
+function reduceAxis(op: ReduceOp, x: Tensor, axis: number): Tensor<FloatDType> {
   const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const len = x.shape[axis];
   const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
@@ -57,7 +58,7 @@ function reduceAxis(op: ReduceOp, x: Tensor, axis: number): Tensor<'f32'> {
   return y;
 }
 
-export function reduce(op: ReduceOp, x: Tensor, options: ReduceOptions = {}): Tensor<'f32'> {
+export function reduce(op: ReduceOp, x: Tensor, options: ReduceOptions = {}): Tensor<FloatDType> {
   expectDType(op, x, 'f32');
   const axes = options.axis === undefined ? x.shape.map((_, i) => i)
     : (Array.isArray(options.axis) ? options.axis : [options.axis]).map((a) => normAxis(op, a, x.rank));
@@ -79,9 +80,9 @@ export function reduce(op: ReduceOp, x: Tensor, options: ReduceOptions = {}): Te
     const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const view = cur.reshape(kept);
     cur.dispose();
-    return view as Tensor<'f32'>;
+    return view as Tensor<FloatDType>;
   }
-  return cur as Tensor<'f32'>;
+  return cur as Tensor<FloatDType>;
 }
 
 export const sum = (x: Tensor, options?: ReduceOptions) => reduce('sum', x, options);

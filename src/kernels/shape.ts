@@ -1,5 +1,5 @@
 // Shape arithmetic shared by the launchers: strides, broadcasting, grids and argument checks.
-import type { DType } from '../gpu/dtype.ts';
+import type { DType, FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import type { Shape, Tensor } from '../gpu/tensor.ts';
 
@@ -51,6 +51,22 @@ export function expectDType(op: string, t: Tensor, ...allowed: DType[]): void {
   if (!allowed.includes(t.dtype)) {
     throw new OpError(op, `expected ${allowed.join(' or ')} input, got ${t.dtype} ${shapeStr(t.shape)}`);
   }
+}
+
+/**
+ * The float type shared by an op's activation inputs (f32 or f16; named in the order given, for
+ * the error when one differs or is not a float).
+ */
+export function expectFloat(op: string, tensors: Record<string, Tensor>): FloatDType {
+  const entries = Object.entries(tensors);
+  const [firstName, first] = entries[0];
+  expectDType(op, first, 'f32', 'f16');
+  for (const [name, t] of entries.slice(1)) {
+    if (t.dtype !== first.dtype) {
+      throw new OpError(op, `${name} is ${t.dtype} ${shapeStr(t.shape)} but ${firstName} is ${first.dtype}: the activations of one op share a float type (cast one)`);
+    }
+  }
+  return first.dtype as FloatDType;
 }
 
 export function expectRank(op: string, t: Tensor, ...ranks: number[]): void {

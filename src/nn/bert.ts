@@ -1,5 +1,6 @@
 // The BERT backbone (HF BertModel): token + segment + position embeddings, LayerNorm, dropout,
 // the encoder layers under a key padding mask, and the tanh pooler on [CLS].
+import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { tidy } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -25,11 +26,11 @@ export interface BertInputs {
 
 export interface BertOutput {
   /** (B, S, H): the last layer's hidden states. */
-  sequenceOutput: Tensor<'f32'>;
+  sequenceOutput: Tensor<FloatDType>;
   /** (B, H): tanh(dense(h[CLS])), the pooler's output; null for a backbone built without a pooler. */
-  pooledOutput: Tensor<'f32'> | null;
+  pooledOutput: Tensor<FloatDType> | null;
   /** With outputHiddenStates: the embeddings' output then every layer's output, num_hidden_layers + 1 of (B, S, H). */
-  hiddenStates?: Tensor<'f32'>[];
+  hiddenStates?: Tensor<FloatDType>[];
 }
 
 export interface BertForwardOptions {
@@ -62,7 +63,7 @@ export class BertEmbeddings extends Module {
   }
 
   /** ids (B, S), tokenTypeIds (B, S) -> (B, S, H) */
-  forward(inputIds: Tensor, tokenTypeIds?: Tensor): Tensor<'f32'> {
+  forward(inputIds: Tensor, tokenTypeIds?: Tensor): Tensor<FloatDType> {
     const seq = inputIds.shape[1];
     const positions = this.constants.get('positions', [seq], (i) => i);
     // Without segment ids every token is segment 0: one row, broadcast over the batch.
@@ -112,7 +113,7 @@ export class BertBackbone extends Module {
         if (hiddenStates) hiddenStates.push(h);
         else input.dispose();
       }
-      let pooledOutput: Tensor<'f32'> | null = null;
+      let pooledOutput: Tensor<FloatDType> | null = null;
       if (this.pooler) {
         const cls = reshape(gatherRows(h, this.constants.get('cls', [batch, 1], () => 0)), [batch, this.config.hidden_size]);
         pooledOutput = tanh(this.pooler.forward(cls));

@@ -1,6 +1,7 @@
 // Sequence classification (HF BertForSequenceClassification): pooled [CLS] -> dropout -> dense.
 // Also the head of the Keras MLM example (seed 000): global max pooling over the real tokens,
 // then an optional hidden dense layer with ReLU, then the classifier.
+import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { tidy } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -36,10 +37,10 @@ export interface ClassifierInputs extends BertInputs {
 
 export interface ClassifierOutput {
   /** (B, numLabels) */
-  logits: Tensor<'f32'>;
+  logits: Tensor<FloatDType>;
   /** Mean cross-entropy (shape []), when labels are given. */
-  loss?: Tensor<'f32'>;
-  hiddenStates?: Tensor<'f32'>[];
+  loss?: Tensor<FloatDType>;
+  hiddenStates?: Tensor<FloatDType>[];
 }
 
 // Added to padded positions before max pooling: far below any hidden state, and exactly 0 - 0 at real ones.
@@ -116,7 +117,7 @@ export class BertClassifier extends BertTaskModel {
 }
 
 /** Max over the sequence of (B, S, H), padded positions excluded -> (B, H). */
-function maxPool(h: Tensor, attentionMask?: Tensor): Tensor<'f32'> {
+function maxPool(h: Tensor, attentionMask?: Tensor): Tensor<FloatDType> {
   if (!attentionMask) return max(h, { axis: 1 });
   const [batch, seq] = attentionMask.shape;
   const m = attentionMask.dtype === 'f32' ? attentionMask : cast(attentionMask, 'f32');

@@ -1,6 +1,7 @@
 // The basic layers: Linear, Embedding, LayerNorm, Dropout. Each gets its gradient from the
 // differentiable ops it calls; none has a backward of its own. Initialisation follows Hugging
 // Face BERT: weights normal(0, initializer_range), biases 0, LayerNorm gamma 1 and beta 0.
+import type { FloatDType } from '../gpu/dtype.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import type { Activation } from '../autograd/matmul.ts';
 import { linear } from '../autograd/matmul.ts';
@@ -30,7 +31,7 @@ export class Linear extends Module {
   }
 
   /** x (..., in) -> act(x W^T + b) + residual, (..., out). */
-  forward(x: Tensor, options: { activation?: Activation; residual?: Tensor } = {}): Tensor<'f32'> {
+  forward(x: Tensor, options: { activation?: Activation; residual?: Tensor } = {}): Tensor<FloatDType> {
     return linear(x, this.weight.value, this.bias?.value, options);
   }
 }
@@ -50,7 +51,7 @@ export class Embedding extends Module {
   }
 
   /** ids (...) i32 -> (..., dim) */
-  forward(ids: Tensor): Tensor<'f32'> {
+  forward(ids: Tensor): Tensor<FloatDType> {
     return embedding(this.weight.value, ids, this.names);
   }
 }
@@ -66,7 +67,7 @@ export class LayerNorm extends Module {
     this.bias = this.param('bias', Parameter.fromHost(new Float32Array(dim), [dim], { decay: false }));
   }
 
-  forward(x: Tensor): Tensor<'f32'> {
+  forward(x: Tensor): Tensor<FloatDType> {
     return layerNorm(x, this.weight.value, this.bias.value, this.eps);
   }
 }
@@ -83,7 +84,7 @@ export class Dropout extends Module {
     return this.training && this.rate > 0;
   }
 
-  forward<T extends Tensor>(x: T): T | Tensor<'f32'> {
+  forward<T extends Tensor>(x: T): T | Tensor<FloatDType> {
     return this.active ? dropout(x, this.rate, this.generator.nextSeed()) : x;
   }
 }

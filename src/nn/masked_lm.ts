@@ -1,6 +1,7 @@
 // The masked-LM head (HF BertLMPredictionHead): dense, activation, LayerNorm, then a decoder
 // tied to the token embeddings plus a bias. Like KerasNLP's MaskedLMHead it computes logits only
 // at the masked positions, so no vocabulary-wide softmax is taken over every token.
+import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { tidy } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -32,7 +33,7 @@ export class MaskedLMHead extends Module {
   }
 
   /** x (..., H) -> logits (..., V) */
-  forward(x: Tensor): Tensor<'f32'> {
+  forward(x: Tensor): Tensor<FloatDType> {
     return tidy(() => {
       const fused = fusedActivation(this.config.hidden_act);
       const t = fused ? this.dense.forward(x, { activation: fused }) : relu(this.dense.forward(x));
@@ -52,10 +53,10 @@ export interface MaskedLMInputs extends BertInputs {
 
 export interface MaskedLMOutput {
   /** (B, P, V) at maskPositions, else (B, S, V). */
-  logits: Tensor<'f32'>;
+  logits: Tensor<FloatDType>;
   /** Mean cross-entropy over the labelled slots (shape []), when labels are given. */
-  loss?: Tensor<'f32'>;
-  hiddenStates?: Tensor<'f32'>[];
+  loss?: Tensor<FloatDType>;
+  hiddenStates?: Tensor<FloatDType>[];
 }
 
 /** BERT with the masked-LM head (HF BertForMaskedLM; no pooler, as there). */

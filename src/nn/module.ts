@@ -1,6 +1,7 @@
 // Modules own named parameters and child modules. Names may be dotted paths ('self.query',
 // 'output.LayerNorm'), so a module's parameter paths are exactly Hugging Face's
 // ('bert.encoder.layer.0.attention.self.query.weight') without container classes that do nothing.
+import type { FloatDType } from '../gpu/dtype.ts';
 import { shapeStr } from '../gpu/errors.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Shape, Tensor } from '../gpu/tensor.ts';
@@ -14,10 +15,10 @@ export interface ParameterOptions {
 
 /** A trainable tensor. Its value is updated in place (by the optimizer, by checkpoint loading). */
 export class Parameter {
-  readonly value: Tensor<'f32'>;
+  readonly value: Tensor<FloatDType>;
   decay: boolean;
 
-  constructor(value: Tensor<'f32'>, options: ParameterOptions = {}) {
+  constructor(value: Tensor<FloatDType>, options: ParameterOptions = {}) {
     this.value = value;
     this.decay = options.decay ?? true;
     this.trainable = options.trainable ?? true;
@@ -38,7 +39,7 @@ export class Parameter {
     this.value.requiresGrad = on;
   }
 
-  get grad(): Tensor<'f32'> | null {
+  get grad(): Tensor | null {
     return this.value.grad;
   }
 

@@ -1,5 +1,6 @@
 // Extractive question answering (HF BertForQuestionAnswering): a dense layer to two logits per
 // token, the answer's start and end, and span extraction over them (spans.ts).
+import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { tidy } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -26,12 +27,12 @@ export interface QuestionAnsweringInputs extends BertInputs {
 
 export interface QuestionAnsweringOutput {
   /** (B, S) */
-  startLogits: Tensor<'f32'>;
+  startLogits: Tensor<FloatDType>;
   /** (B, S) */
-  endLogits: Tensor<'f32'>;
+  endLogits: Tensor<FloatDType>;
   /** (start cross-entropy + end cross-entropy) / 2 (shape []), when positions are given. */
-  loss?: Tensor<'f32'>;
-  hiddenStates?: Tensor<'f32'>[];
+  loss?: Tensor<FloatDType>;
+  hiddenStates?: Tensor<FloatDType>[];
 }
 
 export interface PredictSpanOptions extends Omit<SpanOptions, 'allowed'> {

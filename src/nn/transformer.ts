@@ -1,5 +1,6 @@
 // BERT's transformer block, post-LN: h = LN(h + drop(attn(h))); h = LN(h + drop(W2 act(W1 h))).
 // Parameter paths are Hugging Face's BertLayer paths (attention.self.query, intermediate.dense, ...).
+import type { FloatDType } from '../gpu/dtype.ts';
 import { tidy } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { add, relu } from '../autograd/elementwise.ts';
@@ -18,7 +19,7 @@ export function fusedActivation(act: BertConfig['hidden_act']): Activation | nul
 }
 
 /** Dense + dropout + residual: fused into the matmul epilogue when dropout is off. */
-function denseResidual(dense: Linear, drop: Dropout, x: Tensor, residual: Tensor): Tensor<'f32'> {
+function denseResidual(dense: Linear, drop: Dropout, x: Tensor, residual: Tensor): Tensor<FloatDType> {
   if (!drop.active) return dense.forward(x, { residual });
   return add(drop.forward(dense.forward(x)), residual);
 }
@@ -50,7 +51,7 @@ export class MultiHeadAttention extends Module {
   }
 
   /** h (B, S, H); mask (B, S) additive key mask -> (B, S, H). */
-  forward(h: Tensor, mask?: Tensor): Tensor<'f32'> {
+  forward(h: Tensor, mask?: Tensor): Tensor<FloatDType> {
     return tidy(() => {
       const q = this.query.forward(h);
       const k = this.key.forward(h);
@@ -83,7 +84,7 @@ export class TransformerEncoderLayer extends Module {
   }
 
   /** h (B, S, H); mask (B, S) additive key mask -> (B, S, H). */
-  forward(h: Tensor, mask?: Tensor): Tensor<'f32'> {
+  forward(h: Tensor, mask?: Tensor): Tensor<FloatDType> {
     return tidy(() => {
       const a = this.attention.forward(h, mask);
       const fused = fusedActivation(this.act);

@@ -1,6 +1,7 @@
 // Stateful metrics with GPU accumulators (Keras' Metric: update_state / result / reset_state).
 // Each step adds into a (2) f32 tensor in place ([sum of w * value, sum of w]); nothing is read
 // until a training loop asks, every few steps and at the end of an epoch, all metrics at once.
+import type { FloatDType } from '../gpu/dtype.ts';
 import { engine, keep } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { fill } from '../kernels/fill.ts';
@@ -10,10 +11,10 @@ import type { TaskOutput, TrainBatch } from './task.ts';
 export abstract class Metric {
   /** The log key ('loss', 'accuracy'); validation logs prefix it with 'val_'. */
   abstract readonly name: string;
-  private acc: Tensor<'f32'> | null = null;
+  private acc: Tensor<FloatDType> | null = null;
 
   /** The running sums [numerator, denominator], made on first use and kept until dispose(). */
-  protected get sums(): Tensor<'f32'> {
+  protected get sums(): Tensor<FloatDType> {
     return (this.acc ??= keep(metricSums()));
   }
 

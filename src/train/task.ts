@@ -1,6 +1,7 @@
 // A task adapts one head to the training loop: it turns host examples into a host batch
 // (tokenize, pack, mask), a batch into the loss and what the metrics compare, and a batch into
 // host predictions. fit / evaluate / predict are the same loop for every head.
+import type { FloatDType } from '../gpu/dtype.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import type { HostBatch } from '../nn/inputs.ts';
 import type { BertTaskModel } from '../nn/pretrained.ts';
@@ -36,7 +37,7 @@ export interface Target {
 
 export interface TaskOutput {
   /** The batch's mean loss, shape []. */
-  loss: Tensor<'f32'>;
+  loss: Tensor<FloatDType>;
   /** What the accuracy metrics read. */
   targets: Target[];
 }

@@ -79,7 +79,11 @@ export function attentionRef(q: ArrayLike<number>, k: ArrayLike<number>, v: Arra
 }
 
 /** dq, dk, dv of sum(dOut * attention(q, k, v)), by the chain rule through the materialised softmax. */
-export function attentionBackwardRef(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, dOut: ArrayLike<number>, o: AttentionRefOptions): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
+/**
+ * `out`, when given, is the forward output the kernel stored (f16-rounded, say): delta_i is then
+ * dOut_i . out_i as the kernels compute it, instead of sum_j P_ij dP_ij (equal for an exact out).
+ */
+export function attentionBackwardRef(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, dOut: ArrayLike<number>, o: AttentionRefOptions, out?: ArrayLike<number>): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
   const { B, S, H, D } = o;
   const scale = o.scale ?? 1 / Math.sqrt(D);
   const n = B * S * H * D;
@@ -98,6 +102,10 @@ export function attentionBackwardRef(q: ArrayLike<number>, k: ArrayLike<number>,
           for (let d = 0; d < D; d++) dp += dOut[at(o, b, i, h, d)] * v[at(o, b, j, h, d)];
           dS[i * S + j] = dp * Z[i * S + j];
           delta += P[i * S + j] * dS[i * S + j];
+        }
+        if (out) {
+          delta = 0;
+          for (let d = 0; d < D; d++) delta += dOut[at(o, b, i, h, d)] * out[at(o, b, i, h, d)];
         }
         for (let j = 0; j < S; j++) dS[i * S + j] = P[i * S + j] * (dS[i * S + j] - delta);
       }

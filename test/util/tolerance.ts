@@ -24,6 +24,19 @@ export const TOL = {
 /** Unit roundoff of f32. */
 export const F32_EPS = 2 ** -24;
 
+/** Unit roundoff of f16 (normal halves); subnormals (|x| < 2^-14) are spaced 2^-24 apart. */
+export const F16_EPS = 2 ** -11;
+
+/**
+ * A result computed within `tol` in f32 (r = ref + d, |d| <= atol + rtol |ref|) and rounded once to
+ * f16 as it is stored: round-to-nearest moves r by at most u |r| (normal) or 2^-25 (subnormal,
+ * half their spacing), so |h - ref| <= |d| (1 + u) + u |ref| + 2^-25.
+ */
+export function f16Stored(tol: Tolerance): Tolerance {
+  const u = F16_EPS;
+  return { atol: tol.atol * (1 + u) + 2 ** -25, rtol: tol.rtol * (1 + u) + u };
+}
+
 /**
  * Matmul (and anything ending in a length-K f32 dot product): accumulating K products in f32
  * rounds once per addition, so the error grows like sqrt(K) * u * sum_k |a_k b_k| for random
