@@ -15,6 +15,7 @@ import { add, mul, positiveMask, scale } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { softmax } from './activation.ts';
 import { permute, reshape } from './shape.ts';
+import { castTo } from './cast.ts';
 import { record, recording } from './tape.ts';
 
 export interface AttentionOptions {
@@ -56,8 +57,12 @@ const MASKED = -1e30;
 function composedAttention(q: Tensor, kt: Tensor, v: Tensor, { heads, mask, scale: s, dropout: drop }: AttentionOptions): Tensor<FloatDType> {
   const [B, S, hidden] = q.shape;
   const same = (t: Tensor) => t.rank === 3 && t.shape.every((d, i) => d === q.shape[i]);
-  if (hidden % heads !== 0 || !same(kt) || !same(v) || q.dtype !== 'f32') {
+  if (hidden % heads !== 0 || !same(kt) || !same(v) || (q.dtype !== 'f32' && q.dtype !== 'f16')) {
     return attentionRaw(q, kt, v, { heads, mask, scale: s }).out; // throws the fused op's shape error
+  }
+  if (q.dtype === 'f16') {
+    // (permute moves 32-bit words: the composed path, for head dims the fused kernels lack, runs in f32.)
+    return tidy(() => castTo(composedAttention(castTo(q, 'f32'), castTo(kt, 'f32'), castTo(v, 'f32'), { heads, mask, scale: s, dropout: drop }), 'f16'));
   }
   const D = hidden / heads;
   return tidy(() => {

@@ -8,6 +8,7 @@ export { broadcastTo, flatten, permute, reshape, transpose, unbroadcast } from '
 export { linear, matmul, type Activation, type MatmulOptions } from './matmul.ts';
 export { attention, type AttentionOptions } from './attention.ts';
 export { dropout } from './dropout.ts';
+export { castTo } from './cast.ts';
 export { layerNorm } from './layernorm.ts';
 export { gelu, softmax } from './activation.ts';
 export { crossEntropy, type CrossEntropyOptions } from './loss.ts';

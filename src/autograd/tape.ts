@@ -121,7 +121,7 @@ export function record<T extends Tensor>(
   if (!recording(...inputs)) return output;
   if (inputs.includes(output)) throw new Error(`autograd: op '${op}' returned one of its inputs; an op must return a new tensor to be recorded`);
   if (output.node) throw new Error(`autograd: ${output} was already recorded by another op`);
-  if (output.dtype !== 'f32') throw new OpError(op, `only f32 outputs can carry gradients, got ${output.dtype}`);
+  if (output.dtype !== 'f32' && output.dtype !== 'f16') throw new OpError(op, `only float (f32, f16) outputs can carry gradients, got ${output.dtype}`);
   const needs = inputs.map((t) => t?.requiresGrad === true);
   const held: Tensor[] = [];
   const ctx: SaveContext = {
@@ -147,7 +147,7 @@ export function record<T extends Tensor>(
 /** Marks a tensor as a leaf that collects a gradient in `.grad` (returns it). */
 export function requireGrad<T extends Tensor>(t: T, value = true): T {
   if (t.node) throw new Error(`autograd: ${t} was produced by a recorded op; only leaves can be marked`);
-  if (value && t.dtype !== 'f32') throw new OpError('requireGrad', `only f32 tensors can have gradients, got ${t.dtype} ${shapeStr(t.shape)}`);
+  if (value && t.dtype !== 'f32' && t.dtype !== 'f16') throw new OpError('requireGrad', `only float (f32, f16) tensors can have gradients, got ${t.dtype} ${shapeStr(t.shape)}`);
   t.requiresGrad = value;
   return t;
 }
@@ -227,10 +227,10 @@ function seedGradient(root: Tensor, grad: Tensor | number | undefined): Tensor {
     if (grad === undefined && root.size !== 1) {
       throw new Error(`backward: ${root} has ${root.size} elements; pass { grad } (the upstream gradient, shape ${shapeStr(root.shape)}) or reduce it to a scalar loss first`);
     }
-    return keep(full(root.shape, grad ?? 1));
+    return keep(full(root.shape, grad ?? 1, root.dtype));
   }
-  if (grad.dtype !== 'f32' || grad.size !== root.size) {
-    throw new Error(`backward: upstream gradient ${grad} does not match ${root} (expected f32 ${shapeStr(root.shape)})`);
+  if (grad.dtype !== root.dtype || grad.size !== root.size) {
+    throw new Error(`backward: upstream gradient ${grad} does not match ${root} (expected ${root.dtype} ${shapeStr(root.shape)})`);
   }
   // A view of the caller's tensor, so the walk can dispose what it holds without touching theirs.
   return keep(grad.reshape(root.shape));
@@ -278,7 +278,8 @@ function runRule(node: Node, dy: Tensor<FloatDType>): (Tensor | null)[] {
     return raw.map((g, i) => {
       const input = node.inputs[i];
       if (!g || !input) return null;
-      if (g.dtype !== 'f32' || !sameShape(g.shape, input.shape)) {
+      // A gradient is stored like its tensor (f16 activations get f16 gradients).
+      if (g.dtype !== input.dtype || !sameShape(g.shape, input.shape)) {
         throw new Error(`autograd: the backward rule of '${node.op}' gave a gradient ${g} for input ${i} of shape ${shapeStr(input.shape)}`);
       }
       const own = seen.has(g) ? g.reshape(g.shape) : g;

@@ -3,6 +3,8 @@
 import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { tidy } from '../gpu/runtime.ts';
+import { castTo } from '../autograd/cast.ts';
+import { resolveDType, type ComputeDType } from './compute-dtype.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { paddingMaskToAdditive } from '../kernels/attention.ts';
 import { add, tanh } from '../autograd/elementwise.ts';
@@ -84,6 +86,20 @@ export class BertBackbone extends Module {
   readonly layers: ModuleList<TransformerEncoderLayer>;
   readonly pooler: Linear | null;
   private readonly constants = new ConstantCache();
+  private activations: FloatDType = 'f32';
+
+  /**
+   * The float type activations (and their gradients) are stored in from the embeddings' output
+   * on: 'f16' halves their memory; weights, statistics and arithmetic stay f32
+   * (nn/compute-dtype.ts). 'auto' resolves against the adapter; 'f16' needs shader-f16.
+   */
+  get dtype(): FloatDType {
+    return this.activations;
+  }
+
+  set dtype(value: ComputeDType) {
+    this.activations = resolveDType(value, 'BertModel.dtype');
+  }
 
   /**
    * `addPoolingLayer: false` leaves out the pooler, as HF does for BertForMaskedLM and
@@ -103,7 +119,9 @@ export class BertBackbone extends Module {
       const { inputIds, attentionMask, tokenTypeIds } = inputs;
       const [batch] = inputIds.shape;
       const mask = attentionMask ? paddingMaskToAdditive(attentionMask) : undefined;
-      let h = this.embeddings.forward(inputIds, tokenTypeIds);
+      // The embeddings sum and normalise in f32 (three tables, one rounding after), then every
+      // layer reads and writes the model's dtype.
+      let h = castTo(this.embeddings.forward(inputIds, tokenTypeIds), this.activations);
       const hiddenStates = options.outputHiddenStates ? [h] : null;
       for (const layer of this.layers.items) {
         // A layer frees its intermediates when it returns (the tape keeps what the backward

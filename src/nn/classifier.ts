@@ -1,6 +1,7 @@
 // Sequence classification (HF BertForSequenceClassification): pooled [CLS] -> dropout -> dense.
 // Also the head of the Keras MLM example (seed 000): global max pooling over the real tokens,
 // then an optional hidden dense layer with ReLU, then the classifier.
+import { castTo } from '../autograd/cast.ts';
 import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { tidy } from '../gpu/runtime.ts';
@@ -101,7 +102,8 @@ export class BertClassifier extends BertTaskModel {
     }
     return tidy(() => {
       const { sequenceOutput, pooledOutput, hiddenStates } = this.bert.forward(inputs, options);
-      let x = this.pooling === 'cls' ? pooledOutput! : maxPool(sequenceOutput, inputs.attentionMask);
+      // The head is small: it runs in f32 whatever the backbone's dtype.
+      let x = this.pooling === 'cls' ? castTo(pooledOutput!, 'f32') : maxPool(castTo(sequenceOutput, 'f32'), inputs.attentionMask);
       x = this.dropout.forward(x);
       if (this.preClassifier) x = relu(this.preClassifier.forward(x));
       const logits = this.classifier.forward(x);

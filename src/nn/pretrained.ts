@@ -1,5 +1,7 @@
 // What every saveable BERT model shares: its config, its generator (initialisation and dropout
 // seeds), and the Hugging Face architecture name that config.json records.
+import type { FloatDType } from '../gpu/dtype.ts';
+import type { ComputeDType } from './compute-dtype.ts';
 import { bertConfig, parseConfig, validateConfig, type BertConfig } from './config.ts';
 import { BertBackbone } from './bert.ts';
 import type { InitOptions } from './layers.ts';
@@ -59,6 +61,15 @@ export abstract class BertTaskModel extends Module implements BertPretrained {
     this.generator = generatorFor(options);
     this.init = { generator: this.generator, std: config.initializer_range };
     this.bert = this.child('bert', new BertBackbone(config, { ...this.init, addPoolingLayer }));
+  }
+
+  /** The float type activations are stored in ('f32' | 'f16'; 'auto' resolves against the adapter). Weights stay f32. */
+  get dtype(): FloatDType {
+    return this.bert.dtype;
+  }
+
+  set dtype(value: ComputeDType) {
+    this.bert.dtype = value;
   }
 
   configJson(): BertConfig {

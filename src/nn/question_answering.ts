@@ -1,5 +1,6 @@
 // Extractive question answering (HF BertForQuestionAnswering): a dense layer to two logits per
 // token, the answer's start and end, and span extraction over them (spans.ts).
+import { castTo } from '../autograd/cast.ts';
 import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { tidy } from '../gpu/runtime.ts';
@@ -67,7 +68,8 @@ export class BertForQuestionAnswering extends BertTaskModel {
     return tidy(() => {
       const { sequenceOutput, hiddenStates } = this.bert.forward(inputs, options);
       // (B, S, 2) -> (B, 2, S); row 0 of each batch entry is the start logits, row 1 the end logits.
-      const both = permute(this.qaOutputs.forward(sequenceOutput), [0, 2, 1]);
+      // (Logits in f32 whatever the backbone's dtype: permute moves 32-bit words.)
+      const both = permute(castTo(this.qaOutputs.forward(sequenceOutput), 'f32'), [0, 2, 1]);
       const row = (r: number) => reshape(gatherRows(both, this.constants.get(`row${r}`, [batch, 1], () => r)), [batch, seq]);
       const out: QuestionAnsweringOutput = { startLogits: row(0), endLogits: row(1), ...(hiddenStates ? { hiddenStates } : {}) };
       if (startPositions && endPositions) {

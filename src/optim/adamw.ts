@@ -9,7 +9,8 @@
 import { tidy, keep } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { adamw, clipScale, globalNorm } from '../kernels/adamw.ts';
-import { zeros } from '../kernels/fill.ts';
+import { copy, full, zeros } from '../kernels/fill.ts';
+import { affine } from '../kernels/elementwise.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Module, type Parameter } from '../nn/module.ts';
 import type { SafetensorsFile, TensorToWrite } from '../io/safetensors.ts';
@@ -111,22 +112,35 @@ export class AdamW {
     return this.norm;
   }
 
+  /** The gradients the next step() would use (trainable parameters that have one). */
+  liveGradients(): Tensor[] {
+    return this.slots.filter((s) => s.param.trainable && s.param.grad).map((s) => s.param.grad!);
+  }
+
   /**
    * One update of every trainable parameter that has a gradient (parameters without one, or
    * frozen, are left as they are, and their moments too). Records and waits for nothing.
+   * `unscale` multiplies every gradient first (1 / the loss scale), and clipping sees the
+   * unscaled norm; `gradNorm` is the global norm of the gradients as they are, if already computed.
    */
-  step(): void {
+  step(options: { unscale?: number; gradNorm?: Tensor } = {}): void {
     const lr = this.schedule.at(this.updates);
     this.updates++;
     const live = this.slots.filter((s) => s.param.trainable && s.param.grad);
     if (!live.length) return;
     this.norm?.dispose();
     this.norm = null;
+    const unscale = options.unscale ?? 1;
     noGrad(() => tidy(() => {
       let gradScale: Tensor | undefined;
       if (this.maxGradNorm !== undefined) {
-        this.norm = keep(globalNorm(live.map((s) => s.param.grad!)) as Tensor<'f32'>);
+        const raw = options.gradNorm ?? globalNorm(live.map((s) => s.param.grad!));
+        // (A given norm belongs to the caller: lastGradNorm holds a tensor of its own.)
+        this.norm = keep((unscale !== 1 ? affine(raw, unscale) : options.gradNorm ? copy(raw) : raw) as Tensor<'f32'>);
         gradScale = clipScale(this.norm, this.maxGradNorm);
+        if (unscale !== 1) gradScale = affine(gradScale, unscale);
+      } else if (unscale !== 1) {
+        gradScale = full([], unscale);
       }
       for (const s of live) {
         s.m ??= keep(zeros(s.param.shape, 'f32'));
@@ -143,6 +157,11 @@ export class AdamW {
         });
       }
     }));
+  }
+
+  /** Counts a step without updating anything (a loss-scaled step whose gradients overflowed): the schedule moves on, the bias corrections do not. */
+  skip(): void {
+    this.updates++;
   }
 
   /** Drops every parameter's gradient. */

@@ -8,6 +8,8 @@ import { backward } from '../autograd/tape.ts';
 import { engine, memory, tidy } from '../gpu/runtime.ts';
 import type { BertTaskModel } from '../nn/pretrained.ts';
 import { AdamW } from '../optim/adamw.ts';
+import { LossScaler, type LossScaleOptions } from '../optim/loss-scale.ts';
+import { resolveDType, type ComputeDType } from '../nn/compute-dtype.ts';
 import { ConstantSchedule, LinearWarmupDecay, type Schedule } from '../optim/schedule.ts';
 import { batchesPerPass, checkBatchSize, taskBatches, toDataset, type Data } from './batches.ts';
 import { CallbackList, type Callback, type StepInfo, type TrainContext } from './callbacks.ts';
@@ -58,6 +60,17 @@ export interface FitOptions<E> extends ProgressOptions {
   signal?: AbortSignal;
   /** Stop when the loss becomes NaN (recorded in history.stopReason). Default true. */
   stopOnNaN?: boolean;
+  /**
+   * Activation storage for this run (mixed precision with 'f16': f32 weights, AdamW state and
+   * statistics; f16 activations and their gradients). 'auto': f16 on a GPU with shader-f16.
+   * Default: the model's own dtype (f32 unless set).
+   */
+  dtype?: ComputeDType;
+  /**
+   * Dynamic loss scaling (src/optim/loss-scale.ts), on by default when training in f16; `false`
+   * turns it off. The scale and the skipped steps are logged as 'loss_scale' and 'skipped_steps'.
+   */
+  lossScale?: LossScaleOptions | false;
 }
 
 function positiveInteger(value: number | undefined, name: string): void {
@@ -115,6 +128,9 @@ export async function fit<E>(model: BertTaskModel, data: Data<E>, options: FitOp
   const validationBatchSize = options.validationBatchSize ?? batchSize;
   checkBatchSize(validationBatchSize, 'fit (validationBatchSize)');
 
+  const previousDType = model.dtype;
+  if (options.dtype !== undefined) model.dtype = resolveDType(options.dtype, 'fit');
+  const scaler = model.dtype === 'f16' && options.lossScale !== false ? new LossScaler(options.lossScale || {}) : null;
   const optimizer = options.optimizer ?? buildOptimizer(model, options as FitOptions<unknown>, totalSteps);
   const metrics = new MetricSet(options.metrics ?? ['accuracy']);
   const history = new History();
@@ -154,6 +170,9 @@ export async function fit<E>(model: BertTaskModel, data: Data<E>, options: FitOp
 
       const read = async (): Promise<Logs> => {
         const { total, interval } = await metrics.read();
+        if (scaler) {
+          for (const logs of [total, interval]) Object.assign(logs, { loss_scale: scaler.scale, skipped_steps: scaler.skipped });
+        }
         const now = performance.now();
         history.steps.push({
           step: globalStep, epoch, logs: interval, lr,
@@ -169,13 +188,29 @@ export async function fit<E>(model: BertTaskModel, data: Data<E>, options: FitOp
 
       for await (const batch of taskBatches(shuffled, task, 'train', batchSize)) {
         lr = optimizer.lr;
-        tidy(() => {
-          const out = task.forward(model as never, batch);
-          backward(out.loss);
-          optimizer.step();
+        if (scaler) {
+          // Backward from loss * S; the update waits for the gradients' norm to say whether any
+          // overflowed (skip and halve S) or not (unscale by 1 / S, clip, update).
+          tidy(() => {
+            const out = task.forward(model as never, batch);
+            backward(scaler.scaleLoss(out.loss));
+            metrics.update(out, batch);
+          });
+          const { finite, norm } = await scaler.check(optimizer.liveGradients());
+          if (finite) optimizer.step({ unscale: 1 / scaler.scale, gradNorm: norm });
+          else optimizer.skip();
+          norm.dispose();
           optimizer.zeroGrad();
-          metrics.update(out, batch);
-        });
+          scaler.update(finite);
+        } else {
+          tidy(() => {
+            const out = task.forward(model as never, batch);
+            backward(out.loss);
+            optimizer.step();
+            optimizer.zeroGrad();
+            metrics.update(out, batch);
+          });
+        }
         // Submit this step, then wait for the previous one (no download): one step in flight.
         e.flush();
         const done = e.waitCall(() => e.device.queue.onSubmittedWorkDone());
@@ -223,5 +258,6 @@ export async function fit<E>(model: BertTaskModel, data: Data<E>, options: FitOp
     metrics.dispose();
     if (!options.optimizer) optimizer.dispose();
     model.train(wasTraining);
+    model.dtype = previousDType;
   }
 }

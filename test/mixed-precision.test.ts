@@ -1,0 +1,100 @@
+// Mixed-precision training (fit's dtype 'f16'): f16 activations and gradients, f32 weights and
+// AdamW state, dynamic loss scaling. It must train like f32, skip (not apply) a step whose
+// gradients overflow, and recover.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BertForMaskedLM, engine, fit, maskedLM } from '../src/node.ts';
+import { LossScaler } from '../src/optim/loss-scale.ts';
+import { gpu } from './util/gpu.ts';
+import { keywordData, testTokenizer, tinyConfig } from './util/train-fixtures.ts';
+
+beforeAll(gpu);
+
+const tokenizer = testTokenizer();
+const texts = keywordData(96, 7).texts;
+const task = () => maskedLM({ tokenizer, sequenceLength: 16, seed: 3 });
+const model = (seed: number) => new BertForMaskedLM(tinyConfig(tokenizer.vocabSize, { max_position_embeddings: 16, hidden_size: 64, intermediate_size: 128 }), { seed });
+
+async function train(seed: number, dtype: 'f32' | 'f16', extra: Record<string, unknown> = {}) {
+  const m = model(seed);
+  const history = await fit(m, texts, { task: task(), epochs: 12, batchSize: 16, lr: 5e-3, verbose: false, logEvery: 1, dtype, ...extra });
+  return { m, history };
+}
+
+describe('mixed precision (f16)', () => {
+  it('trains BERT MLM to the f32 loss within seed-to-seed noise, with loss scaling logged', async () => {
+    // 72 steps. Noise: how far the loss curves of three f32 seeds lie apart. The f16 run (seed 1)
+    // must follow seed 1's f32 curve far closer than that, every epoch.
+    const f32: number[][] = [];
+    for (const seed of [1, 2, 3]) {
+      const { m, history } = await train(seed, 'f32');
+      f32.push(history.series('loss'));
+      m.dispose();
+    }
+    const { m, history } = await train(1, 'f16');
+    const f16 = history.series('loss');
+    // Mean absolute gap between two per-epoch loss curves.
+    const gap = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + Math.abs(x - b[i]), 0) / a.length;
+    const noise = Math.min(gap(f32[0], f32[1]), gap(f32[0], f32[2]), gap(f32[1], f32[2]));
+    console.log(`f16 loss ${f16.map((x) => x.toFixed(3)).join(' ')}\nf32 loss ${f32[0].map((x) => x.toFixed(3)).join(' ')}\nmean gap f16 vs f32 ${gap(f16, f32[0]).toFixed(4)}, smallest seed-to-seed ${noise.toFixed(4)}; skipped ${history.epochs.at(-1)!.logs.skipped_steps}`);
+    expect(f16[0]).toBeGreaterThan(f16.at(-1)! + 0.5); // it learned
+    expect(gap(f16, f32[0])).toBeLessThan(noise);
+    expect(Math.abs(f16.at(-1)! - f32[0].at(-1)!)).toBeLessThan(noise);
+    expect(history.series('loss_scale').every((s) => s > 0)).toBe(true);
+    expect(history.epochs[0].logs.skipped_steps).toBeTypeOf('number');
+    expect(m.dtype).toBe('f32'); // fit restores the model's own dtype
+    m.dispose();
+  });
+
+  it('skips the steps whose gradients overflow (weights untouched), halves the scale and recovers', async () => {
+    // 2^40 overflows f16 gradients (max 65504) at once: the first steps must be skipped.
+    const m = model(4);
+    const before = await m.bert.embeddings.wordEmbeddings.weight.value.data();
+    const h1 = await fit(m, texts.slice(0, 16), { task: task(), epochs: 1, batchSize: 16, verbose: false, dtype: 'f16', lossScale: { initScale: 2 ** 40 } });
+    expect(h1.epochs[0].logs.skipped_steps).toBe(1);
+    expect(h1.epochs[0].logs.loss_scale).toBe(2 ** 39);
+    expect(Array.from(await m.bert.embeddings.wordEmbeddings.weight.value.data())).toEqual(Array.from(before));
+    const h2 = await fit(m, texts, { task: task(), epochs: 4, batchSize: 16, verbose: false, dtype: 'f16', lossScale: { initScale: 2 ** 40, growthInterval: 5 } });
+    const skipped = h2.epochs.at(-1)!.logs.skipped_steps;
+    expect(skipped).toBeGreaterThan(5);
+    expect(skipped).toBeLessThan(24);
+    // After the overflows stop it trains: the weights moved, the loss is finite and falling.
+    expect(Array.from(await m.bert.embeddings.wordEmbeddings.weight.value.data())).not.toEqual(Array.from(before));
+    const losses = h2.series('loss');
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]);
+    m.dispose();
+  });
+
+  it('the scale rule: halve and count on overflow, grow after growthInterval clean steps', () => {
+    const s = new LossScaler({ initScale: 1024, growthInterval: 3 });
+    s.update(true);
+    s.update(true);
+    expect(s.scale).toBe(1024);
+    s.update(true);
+    expect(s.scale).toBe(2048);
+    s.update(true);
+    s.update(false);
+    expect([s.scale, s.skipped]).toEqual([1024, 1]);
+    s.update(true);
+    s.update(true);
+    expect(s.scale).toBe(1024); // the clean run restarted at the overflow
+    expect(() => new LossScaler({ backoffFactor: 2 })).toThrow('backoffFactor must be in (0, 1)');
+  });
+
+  it("dtype 'f16' without shader-f16 is an error naming the feature; bad dtypes name the option", async () => {
+    const m = model(5);
+    const ctx = engine().ctx as { hasF16: boolean };
+    const had = ctx.hasF16;
+    ctx.hasF16 = false;
+    try {
+      await expect(fit(m, texts, { task: task(), verbose: false, dtype: 'f16' })).rejects.toThrow("fit: dtype 'f16' needs the WebGPU feature 'shader-f16'");
+      expect(() => { m.dtype = 'f16'; }).toThrow("BertModel.dtype: dtype 'f16' needs the WebGPU feature 'shader-f16'");
+      m.dtype = 'auto';
+      expect(m.dtype).toBe('f32');
+    } finally {
+      ctx.hasF16 = had;
+    }
+    await expect(fit(m, texts, { task: task(), verbose: false, dtype: 'f64' as never })).rejects.toThrow(`fit: dtype must be 'f32', 'f16' or 'auto', got "f64"`);
+    m.dispose();
+  });
+});
