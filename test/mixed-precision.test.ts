@@ -98,3 +98,33 @@ describe('mixed precision (f16)', () => {
     m.dispose();
   });
 });
+
+describe('pipelines in f16 (the shipped preset)', () => {
+  it("fill-mask and feature extraction give the f32 results with dtype 'f16'", async () => {
+    const { FillMask, FeatureExtraction, PRESETS } = await import('../src/node.ts');
+    const name = PRESETS[0].name;
+    const texts = ['the [MASK] of the united states', 'it was a [MASK] day in the city .'];
+    const f32 = await FillMask.fromPretrained(name);
+    const f16 = await FillMask.fromPretrained(name, { dtype: 'f16' });
+    expect([f32.dtype, f16.dtype]).toEqual(['f32', 'f16']);
+    for (const text of texts) {
+      const [a, b] = [await f32.predict(text, { topK: 3 }), await f16.predict(text, { topK: 3 })];
+      expect(b.map((c) => c.token)).toEqual(a.map((c) => c.token));
+      // Probabilities from f16-stored logits: each logit is within ~u |logit| of f32's, so each
+      // probability within a few percent (|logits| < 20 here: exp(20 u) - 1 < 1%).
+      b.forEach((c, i) => expect(Math.abs(c.score - a[i].score)).toBeLessThan(0.02 * a[i].score + 1e-4));
+    }
+    f32.dispose();
+    f16.dispose();
+    const [e32, e16] = [await FeatureExtraction.fromPretrained(name), await FeatureExtraction.fromPretrained(name, { dtype: 'f16' })];
+    const [x, y] = [await e32.predict(texts[1]), await e16.predict(texts[1])];
+    const [u, v] = [x.mean, y.mean];
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < u.length; i++) { num += (u[i] - v[i]) ** 2; den += u[i] ** 2; }
+    // Norm-wise: the preset's 4 layers store ~8 tensors each on the path, first-order <= 32 u.
+    expect(Math.sqrt(num / den)).toBeLessThan(32 * 2 ** -11);
+    e32.dispose();
+    e16.dispose();
+  });
+});

@@ -2,6 +2,7 @@
 // pipeline built from them. On the Hub each file is looked up with a HEAD (Node: the commit and
 // ETag the Hub sends), taken from the cache when it is there, else downloaded with progress and
 // stored in the cache; offline, only the cache is used.
+import type { ComputeDType } from '../nn/compute-dtype.ts';
 import { modelFromCheckpoint, type LoadOptions } from '../io/checkpoint.ts';
 import { SAFETENSORS_INDEX, shardNames } from '../io/sharded.ts';
 import { setPretrainedLoader } from '../nn/from-pretrained.ts';
@@ -277,11 +278,15 @@ export function named(e: unknown, name: string): unknown {
 setPretrainedLoader(loadPretrainedModel);
 
 /** Fetches a pipeline's files by name, directory or URL and builds it; errors name the model. */
-export async function pipelineFromPretrained<T>(nameOrPathOrUrl: string, options: HubOptions, build: (files: PipelineFiles) => T): Promise<T> {
+export async function pipelineFromPretrained<T extends { dtype: unknown; dispose(): void }>(nameOrPathOrUrl: string, options: HubOptions & { dtype?: ComputeDType }, build: (files: PipelineFiles) => T): Promise<T> {
   const { files, name } = await pretrainedFiles(nameOrPathOrUrl, options);
+  let built: T | null = null;
   try {
-    return build(files);
+    built = build(files);
+    if (options.dtype !== undefined) built.dtype = options.dtype;
+    return built;
   } catch (e) {
+    built?.dispose();
     throw named(e, name);
   }
 }

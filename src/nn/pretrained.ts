@@ -35,6 +35,9 @@ export interface BertPretrained extends Module {
   readonly basePrefix: string;
   /** config.json for this model (HF fields, architectures set). */
   configJson(): BertConfig;
+  /** The float type activations are stored in (nn/compute-dtype.ts); set 'f32', 'f16' or 'auto'. */
+  get dtype(): FloatDType;
+  set dtype(value: ComputeDType);
 }
 
 export function resolveConfig(config: BertConfig | string): BertConfig {

@@ -1,6 +1,7 @@
 // Embeddings (seed 004): per-token vectors of the last layer, the [CLS] vector, the pooled
 // vector, a mean over the tokens, and every layer's hidden states, with each row aligned to its
 // word piece and that piece's characters in the input.
+import type { ComputeDType } from '../nn/compute-dtype.ts';
 import { noGrad, noGradAsync } from '../autograd/tape.ts';
 import { tidy } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -129,7 +130,7 @@ export class FeatureExtraction extends Pipeline<BertPretrained> {
   }
 
   /** By Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL; cached (see HubOptions). */
-  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions = {}): Promise<FeatureExtraction> {
+  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions & { dtype?: ComputeDType } = {}): Promise<FeatureExtraction> {
     return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => FeatureExtraction.fromFiles(files));
   }
 

@@ -1,6 +1,7 @@
 // Fill-mask: "I have watched this [MASK] and it was awesome." -> the k most probable tokens for
 // the mask with their probabilities. The MLM head runs only at the mask positions (logits at the
 // masks, not over the whole sequence); the softmax over the vocabulary is taken in float64.
+import type { ComputeDType } from '../nn/compute-dtype.ts';
 import type { BertForMaskedLM } from '../nn/masked_lm.ts';
 import { BertForMaskedLM as MaskedLM } from '../nn/masked_lm.ts';
 import { noGradAsync } from '../autograd/tape.ts';
@@ -99,7 +100,7 @@ export class FillMask extends Pipeline<BertForMaskedLM> {
   }
 
   /** By Hub repo id (`google-bert/bert-base-uncased`, `user/repo@revision`), directory or URL; cached (see HubOptions). */
-  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions = {}): Promise<FillMask> {
+  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions & { dtype?: ComputeDType } = {}): Promise<FillMask> {
     return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => FillMask.fromFiles(files));
   }
 

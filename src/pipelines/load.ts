@@ -1,4 +1,5 @@
 // A saved pipeline of any task: the class pipeline.json (or config.json's architecture) names.
+import type { ComputeDType } from '../nn/compute-dtype.ts';
 import { FeatureExtraction } from './feature_extraction.ts';
 import { FillMask } from './fill_mask.ts';
 import { pipelineStorage, settingsFromFiles, type PipelineFiles } from './files.ts';
@@ -39,7 +40,7 @@ const TASKS = { 'fill-mask': FillMask, 'text-classification': TextClassifier, 'f
  * `await pipeline('fill-mask', 'google-bert/bert-base-uncased')`. `model` is a Hub repo id
  * (`user/repo@revision`), a directory or a URL; files are cached (see HubOptions).
  */
-export function pipeline<T extends PipelineTask>(task: T, model: string, options: HubOptions = {}): Promise<PipelineByTask[T]> {
+export function pipeline<T extends PipelineTask>(task: T, model: string, options: HubOptions & { dtype?: ComputeDType } = {}): Promise<PipelineByTask[T]> {
   const cls = Object.hasOwn(TASKS, task) ? TASKS[task] : undefined;
   if (!cls) return Promise.reject(new Error(`pipeline: unknown task ${JSON.stringify(task)}; expected one of ${Object.keys(TASKS).map((t) => `'${t}'`).join(', ')}`));
   if (typeof model !== 'string') return Promise.reject(new Error(`pipeline('${task}'): expected a model name, directory or URL as the second argument, got ${typeof model}`));

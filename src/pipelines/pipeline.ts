@@ -1,5 +1,7 @@
 // What every pipeline shares: a model, its tokenizer and a sequence length, and saving all three
 // as one directory that loads back to the same predictions.
+import type { FloatDType } from '../gpu/dtype.ts';
+import type { ComputeDType } from '../nn/compute-dtype.ts';
 import type { WordPieceTokenizer } from '../data/wordpiece-tokenizer.ts';
 import type { BertPretrained } from '../nn/pretrained.ts';
 import type { SaveDType } from '../io/checkpoint.ts';
@@ -10,6 +12,8 @@ export interface PipelineOptions<M> {
   tokenizer: WordPieceTokenizer;
   /** Tokens per packed row, [CLS] and [SEP] included; longer inputs are truncated. Default: min(the task's default, the model's max_position_embeddings). */
   sequenceLength?: number;
+  /** Activation storage for inference ('f16' halves it; needs shader-f16). Default: the model's. */
+  dtype?: ComputeDType;
 }
 
 export abstract class Pipeline<M extends BertPretrained> {
@@ -29,8 +33,18 @@ export abstract class Pipeline<M extends BertPretrained> {
     if (tokenizer.vocabSize > model.config.vocab_size) {
       throw new Error(`${name}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${model.config.vocab_size}`);
     }
+    if (options.dtype !== undefined) model.dtype = options.dtype;
     this.model = model;
     this.tokenizer = tokenizer;
+  }
+
+  /** The model's activation storage: 'f16' runs inference with half the activation memory. */
+  get dtype(): FloatDType {
+    return this.model.dtype;
+  }
+
+  set dtype(value: ComputeDType) {
+    this.model.dtype = value;
   }
 
   /** pipeline.json: the task and what a reload needs to behave the same. */

@@ -1,6 +1,7 @@
 // Extractive question answering (seed 004): a question and a paragraph in, the answer's exact
 // text in the paragraph out. Long paragraphs are read in overlapping windows and the best span of
 // any window wins (src/train/tasks/question_answering.ts has the windowing and span scoring).
+import type { ComputeDType } from '../nn/compute-dtype.ts';
 import { Dataset } from '../data/dataset.ts';
 import { BertForQuestionAnswering } from '../nn/question_answering.ts';
 import { evaluate } from '../train/evaluate.ts';
@@ -88,7 +89,7 @@ export class QuestionAnswering extends Pipeline<BertForQuestionAnswering> {
    * new, initialised span head on its encoder, as transformers' AutoModelForQuestionAnswering does:
    * fine-tune it (fit) before asking questions.
    */
-  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions & { seed?: number; sequenceLength?: number } = {}): Promise<QuestionAnswering> {
+  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions & { seed?: number; sequenceLength?: number } & { dtype?: ComputeDType } = {}): Promise<QuestionAnswering> {
     return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => {
       const settings = settingsFromFiles(files);
       if (settings.task === 'question-answering') return QuestionAnswering.fromFiles(files);

@@ -1,5 +1,6 @@
 // Raw strings in, labels out: tokenizer + packer + BertClassifier + class names in one object,
 // as KerasNLP's BertClassifier with its preprocessor (seed 002) and seed 000's end-to-end model.
+import type { ComputeDType } from '../nn/compute-dtype.ts';
 import { Dataset } from '../data/dataset.ts';
 import type { WordPieceTokenizer } from '../data/wordpiece-tokenizer.ts';
 import { BertClassifier, type Pooling } from '../nn/classifier.ts';
@@ -143,7 +144,7 @@ export class TextClassifier extends Pipeline<BertClassifier> {
    * backbone) needs `labels`: its encoder gets a new, initialised classification head, as KerasNLP's
    * `BertClassifier.from_preset(name, num_classes)` and transformers' `num_labels` do.
    */
-  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions & NewHeadOptions = {}): Promise<TextClassifier> {
+  static fromPretrained(nameOrPathOrUrl: string, options: HubOptions & NewHeadOptions & { dtype?: ComputeDType } = {}): Promise<TextClassifier> {
     return pipelineFromPretrained(nameOrPathOrUrl, options, (files) => {
       const settings = settingsFromFiles(files);
       if (settings.task === 'text-classification') {
