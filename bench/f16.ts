@@ -1,0 +1,215 @@
+// Mixed precision against f32 on this adapter (issue 11): for each shape, the peak GPU memory of
+// one MLM training step (each dtype alone in the engine), step time (f32 and f16 interleaved,
+// median after warm-up, the loss read back every step), and a loss curve of both from the same
+// weights and batches (drawn as a chart). Results: bench/results/f16.{json,md,svg}.
+//
+//   npm run bench:f16 [-- --quick] [-- --only "BERT-mini"] [-- --steps 9] [-- --curve 300]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BertForMaskedLM, init, loadWordPieceTokenizer, memory, shutdown, tensor, tidy, type Tensor } from '../src/node.ts';
+import type { Engine } from '../src/gpu/engine.ts';
+import { backward } from '../src/autograd/tape.ts';
+import { AdamW } from '../src/optim/adamw.ts';
+import { LossScaler } from '../src/optim/loss-scale.ts';
+import { lineChart } from '../src/util/chart.ts';
+import { ProgressBar } from '../src/util/progress.ts';
+import { VOCAB, brownDocs } from './brown.ts';
+import { Batches, LR, configOf, flopsOf, type Case } from './train-core.ts';
+import type { HostBatch } from './tfjs-bert.ts';
+import { fmt, markdown } from './report.ts';
+
+const OUT = join(dirname(fileURLToPath(import.meta.url)), 'results');
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const QUICK = args.includes('--quick');
+const ONLY = option('--only');
+const STEPS = Number(option('--steps') ?? (QUICK ? 4 : 7));
+const CURVE = Number(option('--curve') ?? (QUICK ? 40 : 300));
+
+const shape = (size: string, label: string, batch: number, memoryOnly = false): Case & { memoryOnly: boolean } => ({ name: `${label} V30522 ${batch}x128`, size, vocab: 30522, batch, seq: 128, kind: 'train', steps: STEPS, memoryOnly });
+// Timed shapes, then larger ones whose peak memory alone is measured (a step there takes 10-40 s
+// on a CPU adapter): memory is where f16 pays on every adapter, more as activations outgrow the
+// weights and their AdamW state (which stay f32).
+const CASES = [
+  shape('bert-tiny', 'BERT-tiny', 16),
+  shape('bert-mini', 'BERT-mini', 8),
+  shape('bert-mini', 'BERT-mini', 32),
+  ...(QUICK ? [] : [shape('bert-small', 'BERT-small', 8), shape('bert-mini', 'BERT-mini', 64, true), shape('bert-base', 'BERT-base', 8, true)]),
+].filter((c) => !ONLY || c.name.includes(ONLY));
+
+type DT = 'f32' | 'f16';
+
+/** One contender: a model in one dtype with its optimizer and (f16) loss scaler, stepping as fit() does. */
+class Trainer {
+  readonly model: BertForMaskedLM;
+  private readonly opt: AdamW;
+  readonly scaler: LossScaler | null;
+
+  constructor(c: Case, readonly dtype: DT) {
+    this.model = new BertForMaskedLM(configOf(c), { seed: 7 });
+    this.model.dtype = dtype;
+    this.opt = new AdamW(this.model, { lr: LR, maxGradNorm: 1 });
+    this.scaler = dtype === 'f16' ? new LossScaler() : null;
+  }
+
+  /** One step; resolves to its loss (read back, so the step is finished). */
+  async step(b: HostBatch): Promise<number> {
+    const x = () => ({
+      inputIds: tensor(b.inputIds, [b.batch, b.seq], 'i32'),
+      attentionMask: tensor(b.attentionMask, [b.batch, b.seq], 'i32'),
+      maskPositions: tensor(b.maskPositions, [b.batch, b.masksPerRow], 'i32'),
+      labels: tensor(b.labels, [b.batch, b.masksPerRow], 'i32'),
+    });
+    const scaler = this.scaler;
+    let loss: Tensor;
+    if (!scaler) {
+      loss = tidy(() => {
+        const out = this.model.forward(x());
+        backward(out.loss!);
+        this.opt.step();
+        this.opt.zeroGrad();
+        return out.loss!;
+      });
+    } else {
+      loss = tidy(() => {
+        const out = this.model.forward(x());
+        backward(scaler.scaleLoss(out.loss!));
+        return out.loss!;
+      });
+      const { finite, norm } = await scaler.check(this.opt.liveGradients());
+      if (finite) this.opt.step({ unscale: 1 / scaler.scale, gradNorm: norm });
+      else this.opt.skip();
+      norm.dispose();
+      this.opt.zeroGrad();
+      scaler.update(finite);
+    }
+    const [v] = await loss.data();
+    loss.dispose();
+    return v;
+  }
+
+  dispose(): void {
+    this.opt.dispose();
+    this.model.dispose();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface Row {
+  case: string;
+  msF32: number;
+  msF16: number;
+  peakF32MB: number;
+  peakF16MB: number;
+  gflopsF32: number;
+  gflopsF16: number;
+  skipped: number;
+}
+
+/** Peak bytes in use over one step of a fresh trainer (the engine holds nothing else), after a warm-up step. */
+async function peakOf(e: Engine, c: Case, dtype: DT, batches: Batches): Promise<number> {
+  const t = new Trainer(c, dtype);
+  await t.step(batches.get(0, c.batch, c.seq));
+  e.resetPeakMemory();
+  await t.step(batches.get(1, c.batch, c.seq));
+  const peak = memory().peakBytesInUse;
+  t.dispose();
+  return peak;
+}
+
+async function main(): Promise<void> {
+  const loadStart = loadavg();
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB`;
+  const e = await init();
+  if (!e.hasF16) throw new Error(`bench:f16: this adapter (${e.adapter}) has no shader-f16`);
+  const batches = new Batches(loadWordPieceTokenizer(VOCAB), await brownDocs());
+  console.log(`adapter: ${e.adapter} (kernels: ${e.kernels})\nmachine: ${machine}; load at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}`);
+  const rows: Row[] = [];
+  for (const c of CASES) {
+    const progress = new ProgressBar({ label: c.name, unit: 'step', total: c.memoryOnly ? 4 : 2 * STEPS + 4 });
+    const peakF32 = await peakOf(e, c, 'f32', batches);
+    progress.update(2);
+    const peakF16 = await peakOf(e, c, 'f16', batches);
+    progress.update(4);
+    if (c.memoryOnly) {
+      progress.finish();
+      rows.push({ case: c.name, msF32: NaN, msF16: NaN, peakF32MB: peakF32 / 2 ** 20, peakF16MB: peakF16 / 2 ** 20, gflopsF32: NaN, gflopsF16: NaN, skipped: 0 });
+      console.log(`${c.name}: peak f32 ${fmt(peakF32 / 2 ** 20)} MB, f16 ${fmt(peakF16 / 2 ** 20)} MB (${fmt(peakF16 / peakF32)}x)`);
+      continue;
+    }
+    // Timing: both alive, steps interleaved (f32, f16, f32, ...) so load changes hit both alike.
+    const t32 = new Trainer(c, 'f32');
+    const t16 = new Trainer(c, 'f16');
+    const ms: Record<DT, number[]> = { f32: [], f16: [] };
+    for (let s = 0; s < STEPS; s++) {
+      for (const t of [t32, t16]) {
+        const start = performance.now();
+        await t.step(batches.get(s, c.batch, c.seq));
+        if (s > 0) ms[t.dtype].push(performance.now() - start);
+        progress.update(2 * s + (t === t32 ? 5 : 6));
+      }
+    }
+    progress.finish();
+    const flops = flopsOf(c) / 1e9;
+    const row: Row = {
+      case: c.name,
+      msF32: median(ms.f32), msF16: median(ms.f16),
+      peakF32MB: peakF32 / 2 ** 20, peakF16MB: peakF16 / 2 ** 20,
+      gflopsF32: flops / (median(ms.f32) / 1000), gflopsF16: flops / (median(ms.f16) / 1000),
+      skipped: t16.scaler!.skipped,
+    };
+    rows.push(row);
+    console.log(`${c.name}: f32 ${fmt(row.msF32)} ms, f16 ${fmt(row.msF16)} ms (${fmt(row.msF32 / row.msF16)}x); peak f32 ${fmt(row.peakF32MB)} MB, f16 ${fmt(row.peakF16MB)} MB (${fmt(row.peakF16MB / row.peakF32MB)}x)`);
+    t32.dispose();
+    t16.dispose();
+  }
+
+  // The loss curve of both from the same weights and batches (BERT-tiny).
+  const curveCase = shape('bert-tiny', 'BERT-tiny', 16);
+  const curve: Record<DT, number[]> = { f32: [], f16: [] };
+  let skipped = 0;
+  if (CURVE > 0) {
+    const progress = new ProgressBar({ label: `loss curve ${curveCase.name}`, unit: 'step', total: CURVE });
+    const trainers = [new Trainer(curveCase, 'f32'), new Trainer(curveCase, 'f16')];
+    for (let s = 0; s < CURVE; s++) {
+      for (const t of trainers) curve[t.dtype].push(await t.step(batches.get(s, curveCase.batch, curveCase.seq)));
+      progress.update(s + 1);
+    }
+    progress.finish();
+    skipped = trainers[1].scaler!.skipped;
+    trainers.forEach((t) => t.dispose());
+  }
+  const window = (xs: number[]) => xs.slice(-Math.min(50, xs.length));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+  const lastF32 = mean(window(curve.f32));
+  const lastF16 = mean(window(curve.f16));
+  const loadEnd = loadavg();
+
+  const table = markdown(
+    ['case', 'f32 ms', 'f16 ms', 'f16 speed', 'f32 GFLOP/s', 'f16 GFLOP/s', 'peak f32 MB', 'peak f16 MB', 'f16 / f32 memory', 'skipped'],
+    rows.map((r) => [r.case, fmt(r.msF32), fmt(r.msF16), Number.isFinite(r.msF16) ? `${fmt(r.msF32 / r.msF16)}x` : '-', fmt(r.gflopsF32), fmt(r.gflopsF16), fmt(r.peakF32MB, 1), fmt(r.peakF16MB, 1), `${fmt(r.peakF16MB / r.peakF32MB)}x`, Number.isFinite(r.msF16) ? String(r.skipped) : '-']),
+  );
+  const summary = CURVE > 0
+    ? `Loss curve ${curveCase.name}, ${CURVE} steps, same weights and batches: mean of the last ${window(curve.f32).length} steps f32 ${lastF32.toFixed(4)}, f16 ${lastF16.toFixed(4)} (difference ${(lastF16 - lastF32).toFixed(4)}); f16 skipped ${skipped} steps.`
+    : '';
+  const head = `adapter ${e.adapter} (kernels ${e.kernels}); ${machine}; load ${loadStart.map((l) => l.toFixed(2)).join(' ')} -> ${loadEnd.map((l) => l.toFixed(2)).join(' ')}; median of ${STEPS - 1} interleaved steps after one warm-up`;
+  console.log(`\n${head}\n\n${table}\n${summary}`);
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'f16.json'), JSON.stringify({ adapter: e.adapter, kernels: e.kernels, machine, loadStart, loadEnd, steps: STEPS, rows, curve: { case: curveCase.name, steps: CURVE, f32: curve.f32, f16: curve.f16, skipped } }, null, 1) + '\n');
+  writeFileSync(join(OUT, 'f16.md'), `# f16 against f32\n\n${head}\n\n${table}\n${summary}\n`);
+  if (CURVE > 0) {
+    writeFileSync(join(OUT, 'f16-curve.svg'), lineChart([
+      { name: 'f32', values: curve.f32 },
+      { name: 'f16 (loss scaling)', values: curve.f16, dashed: true },
+    ], { title: `MLM loss per step, ${curveCase.name}, f32 and mixed precision (${e.adapter.split(' (')[0]})`, xLabel: 'step', yLabel: 'loss', width: 900 }) + '\n');
+  }
+  await shutdown();
+}
+
+await main();
