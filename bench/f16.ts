@@ -8,16 +8,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BertForMaskedLM, init, loadWordPieceTokenizer, memory, shutdown, tensor, tidy, type Tensor } from '../src/node.ts';
-import type { Engine } from '../src/gpu/engine.ts';
-import { backward } from '../src/autograd/tape.ts';
-import { AdamW } from '../src/optim/adamw.ts';
-import { LossScaler } from '../src/optim/loss-scale.ts';
+import { init, loadWordPieceTokenizer, shutdown } from '../src/node.ts';
 import { lineChart } from '../src/util/chart.ts';
 import { ProgressBar } from '../src/util/progress.ts';
 import { VOCAB, brownDocs } from './brown.ts';
-import { Batches, LR, configOf, flopsOf, type Case } from './train-core.ts';
-import type { HostBatch } from './tfjs-bert.ts';
+import { Batches, flopsOf, type Case } from './train-core.ts';
+import { Trainer, peakOf, type DT } from './trainer.ts';
 import { fmt, markdown } from './report.ts';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), 'results');
@@ -39,65 +35,8 @@ const CASES = [
   shape('bert-tiny', 'BERT-tiny', 16),
   shape('bert-mini', 'BERT-mini', 8),
   shape('bert-mini', 'BERT-mini', 32),
-  ...(QUICK ? [] : [shape('bert-small', 'BERT-small', 8), shape('bert-mini', 'BERT-mini', 64, true), shape('bert-base', 'BERT-base', 8, true)]),
+  ...(QUICK ? [] : [shape('bert-small', 'BERT-small', 8), shape('bert-mini', 'BERT-mini', 48, true), shape('bert-base', 'BERT-base', 8, true)]),
 ].filter((c) => !ONLY || c.name.includes(ONLY));
-
-type DT = 'f32' | 'f16';
-
-/** One contender: a model in one dtype with its optimizer and (f16) loss scaler, stepping as fit() does. */
-class Trainer {
-  readonly model: BertForMaskedLM;
-  private readonly opt: AdamW;
-  readonly scaler: LossScaler | null;
-
-  constructor(c: Case, readonly dtype: DT) {
-    this.model = new BertForMaskedLM(configOf(c), { seed: 7 });
-    this.model.dtype = dtype;
-    this.opt = new AdamW(this.model, { lr: LR, maxGradNorm: 1 });
-    this.scaler = dtype === 'f16' ? new LossScaler() : null;
-  }
-
-  /** One step; resolves to its loss (read back, so the step is finished). */
-  async step(b: HostBatch): Promise<number> {
-    const x = () => ({
-      inputIds: tensor(b.inputIds, [b.batch, b.seq], 'i32'),
-      attentionMask: tensor(b.attentionMask, [b.batch, b.seq], 'i32'),
-      maskPositions: tensor(b.maskPositions, [b.batch, b.masksPerRow], 'i32'),
-      labels: tensor(b.labels, [b.batch, b.masksPerRow], 'i32'),
-    });
-    const scaler = this.scaler;
-    let loss: Tensor;
-    if (!scaler) {
-      loss = tidy(() => {
-        const out = this.model.forward(x());
-        backward(out.loss!);
-        this.opt.step();
-        this.opt.zeroGrad();
-        return out.loss!;
-      });
-    } else {
-      loss = tidy(() => {
-        const out = this.model.forward(x());
-        backward(scaler.scaleLoss(out.loss!));
-        return out.loss!;
-      });
-      const { finite, norm } = await scaler.check(this.opt.liveGradients());
-      if (finite) this.opt.step({ unscale: 1 / scaler.scale, gradNorm: norm });
-      else this.opt.skip();
-      norm.dispose();
-      this.opt.zeroGrad();
-      scaler.update(finite);
-    }
-    const [v] = await loss.data();
-    loss.dispose();
-    return v;
-  }
-
-  dispose(): void {
-    this.opt.dispose();
-    this.model.dispose();
-  }
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -110,17 +49,6 @@ interface Row {
   gflopsF32: number;
   gflopsF16: number;
   skipped: number;
-}
-
-/** Peak bytes in use over one step of a fresh trainer (the engine holds nothing else), after a warm-up step. */
-async function peakOf(e: Engine, c: Case, dtype: DT, batches: Batches): Promise<number> {
-  const t = new Trainer(c, dtype);
-  await t.step(batches.get(0, c.batch, c.seq));
-  e.resetPeakMemory();
-  await t.step(batches.get(1, c.batch, c.seq));
-  const peak = memory().peakBytesInUse;
-  t.dispose();
-  return peak;
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,8 @@
 // limits and the kernel class it selects; runs the kernel parity checks of
 // test/util/kernel-checks.ts for that class (every class with --all-classes); then times matmul
 // (square 1024-4096, BERT-base FFN and its two backward products), attention forward+backward
-// (BERT-base S 128 and 512) and a BERT-base MLM train step (4 x 128), and, on the hardware class,
+// (BERT-base S 128 and 512) and a BERT-base MLM train step (4 x 128) in f32 and in mixed precision
+// (f16 activations, loss scaling) with the peak memory of each, and, on the hardware class,
 // sweeps the tiled matmul's tile shapes (MATMUL_TILE_SWEEP). Writes
 // bench/results/gpu-check-<adapter>.json and .md: GFLOP/s and, for adapters in PEAKS, the fraction
 // of the card's f32 peak. Exits 1 when a parity check fails (after writing the results).
@@ -16,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BertForMaskedLM, init, loadWordPieceTokenizer, ops, shutdown, tensor, tidy, type Tensor } from '../src/node.ts';
+import { init, loadWordPieceTokenizer, ops, shutdown, tensor, tidy, type Tensor } from '../src/node.ts';
 import type { Engine } from '../src/gpu/engine.ts';
 import { f32ToF16Bits } from '../src/gpu/dtype.ts';
 import { attention, attentionBackward, attentionVariant } from '../src/kernels/attention.ts';
@@ -24,7 +25,8 @@ import { MATMUL_TILE_SWEEP, matmulConfig, withMatmulTiles } from '../src/kernels
 import { checkClass, type KernelCheck } from '../test/util/kernel-checks.ts';
 import { uniform } from '../test/util/random.ts';
 import { fmt, markdown } from './report.ts';
-import { Batches, configOf, flopsOf, oursRunner, type Case } from './train-core.ts';
+import { Trainer, peakOf, type DT } from './trainer.ts';
+import { Batches, flopsOf, type Case } from './train-core.ts';
 import { VOCAB, brownDocs } from './brown.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -162,23 +164,30 @@ async function main() {
     }
   }
 
-  // ---- a BERT-base train step
+  // ---- a BERT-base train step, f32 and mixed precision (f16 activations, loss scaling):
+  // steps interleaved, then the peak memory of one step of each alone in the engine.
   const trainCase: Case = { name: 'BERT-base MLM train step 4x128', size: 'bert-base', vocab: 30522, batch: 4, seq: 128, kind: 'train', steps: 3 };
   const batches = new Batches(loadWordPieceTokenizer(VOCAB), await brownDocs());
-  const model = new BertForMaskedLM(configOf(trainCase), { seed: 1 });
-  const runner = oursRunner(e, trainCase, model);
-  const steps: number[] = [];
-  let loss = NaN;
+  const dtypes: DT[] = e.hasF16 ? ['f32', 'f16'] : ['f32'];
+  const trainers = dtypes.map((d) => new Trainer(trainCase, d));
+  const steps: Record<string, number[]> = { f32: [], f16: [] };
+  const losses: Record<string, number> = {};
   for (let s = 0; s < trainCase.steps; s++) {
-    const t0 = performance.now();
-    loss = await runner.step(batches.get(s, trainCase.batch, trainCase.seq));
-    steps.push(performance.now() - t0);
+    for (const t of trainers) {
+      const t0 = performance.now();
+      losses[t.dtype] = await t.step(batches.get(s, trainCase.batch, trainCase.seq));
+      steps[t.dtype].push(performance.now() - t0);
+    }
   }
-  runner.dispose();
-  model.dispose();
-  const warm = steps.slice(1).sort((a, b) => a - b)[0];
-  rows.push(row(trainCase.name, warm, flopsOf(trainCase), `first step ${fmt(steps[0] / 1000)} s; loss ${loss.toFixed(3)}`));
-  console.log(`${trainCase.name}: ${fmt(warm)} ms (first ${fmt(steps[0])} ms), loss ${loss.toFixed(3)}`);
+  trainers.forEach((t) => t.dispose());
+  const peaks = Object.fromEntries(await Promise.all(dtypes.map(async (d) => [d, await peakOf(e, trainCase, d, batches)] as const)));
+  for (const d of dtypes) {
+    const warm = steps[d].slice(1).sort((a, b) => a - b)[0];
+    const name = d === 'f32' ? trainCase.name : `${trainCase.name} f16 (mixed precision)`;
+    const vs = d === 'f16' ? `; ${fmt(Math.min(...steps.f32.slice(1)) / warm)}x the f32 speed, ${fmt(peaks.f16 / peaks.f32)}x its memory` : '';
+    rows.push(row(name, warm, flopsOf(trainCase), `first step ${fmt(steps[d][0] / 1000)} s; loss ${losses[d].toFixed(3)}; peak ${fmt(peaks[d] / 2 ** 20)} MB${vs}`));
+    console.log(`${name}: ${fmt(warm)} ms (first ${fmt(steps[d][0])} ms), loss ${losses[d].toFixed(3)}, peak ${fmt(peaks[d] / 2 ** 20)} MB${vs}`);
+  }
 
   // ---- the tile sweep (hardware class): which tiles this card likes
   const sweep: Row[] = [];

@@ -128,3 +128,39 @@ describe('pipelines in f16 (the shipped preset)', () => {
     e16.dispose();
   });
 });
+
+describe("weights stored in f16 for inference ({ weights: 'f16' })", () => {
+  it('an f16 checkpoint goes to the GPU as it is and predicts as its f32 load does; training it is refused', async () => {
+    const { BertForMaskedLM: MLM, PRESETS, readSafetensors, tensor: t, noGrad, tidy: td } = await import('../src/node.ts');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { packageFolder } = await import('../src/util/package-root.node.ts');
+    const dir = join(packageFolder('presets')!, PRESETS[0].folder);
+    const half = await MLM.fromPretrained(dir, { weights: 'f16' });
+    const full = await MLM.fromPretrained(dir);
+    const file = readSafetensors(readFileSync(join(dir, 'model.safetensors')));
+    const word = half.bert.embeddings.wordEmbeddings.weight;
+    expect(word.value.dtype).toBe('f16');
+    expect(half.bert.embeddings.norm.weight.value.dtype).toBe('f32'); // LayerNorm and biases stay f32
+    // The GPU holds exactly the checkpoint's halves (downloads decode them; re-encoding gives the bits).
+    const { f32ToF16Bits } = await import('../src/gpu/dtype.ts');
+    const bits = Uint16Array.from(await word.value.data(), f32ToF16Bits);
+    const info = file.tensors.get('bert.embeddings.word_embeddings.weight')!;
+    expect(info.dtype).toBe('F16');
+    expect(Buffer.from(bits.buffer).equals(Buffer.from(file.bytes('bert.embeddings.word_embeddings.weight')))).toBe(true);
+    // Same values, so the same logits (f32 activations; f16 matrices are read exactly).
+    const ids = t(Int32Array.from([2, 40, 4, 77, 3]), [1, 5], 'i32');
+    const run = (m: InstanceType<typeof MLM>) => noGrad(() => td(() => m.forward({ inputIds: ids }).logits));
+    const [a, b] = [await run(full).data(), await run(half).data()];
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    expect(worst).toBeLessThan(1e-4);
+    await expect(fit(half, texts, { task: task(), verbose: false })).rejects.toThrow("is stored in f16 (inference storage, e.g. loaded with { weights: 'f16' })");
+    // Half the bytes of the matrices.
+    const bytes = (m: InstanceType<typeof MLM>) => m.parameters().reduce((s, p) => s + p.value.storage.bytes, 0);
+    expect(bytes(half) / bytes(full)).toBeLessThan(0.55);
+    ids.dispose();
+    half.dispose();
+    full.dispose();
+  });
+});

@@ -8,12 +8,12 @@ import { record, type SaveContext } from './tape.ts';
 
 const keepIds = (ctx: SaveContext, ids: Ids): Ids => (ids instanceof Int32Array ? ids : ctx.save(ids));
 
-/** table (V, C) looked up at integer ids (...) -> (..., C). */
-export function embedding(table: Tensor, ids: Ids, names?: IdNames): Tensor<FloatDType> {
-  return record('embedding', [table], embeddingRaw(table, ids, names), (ctx) => {
+/** table (V, C) looked up at integer ids (...) -> (..., C), stored as `dtype` (default: the table's float type). */
+export function embedding(table: Tensor, ids: Ids, names?: IdNames, dtype?: FloatDType): Tensor<FloatDType> {
+  return record('embedding', [table], embeddingRaw(table, ids, names, dtype), (ctx) => {
     const saved = keepIds(ctx, ids);
     const vocab = table.shape[0];
-    return (dy) => [embeddingBackward(dy, saved, vocab)];
+    return (dy) => [embeddingBackward(dy, saved, vocab, table.dtype === 'f16' ? 'f16' : 'f32')];
   });
 }
 

@@ -3,6 +3,7 @@
 // `qa_outputs.weight`, ...), so `from_pretrained` reads what this writes and this reads what HF
 // downloads. Loading validates every tensor before any is uploaded: a load either completes or
 // leaves the model untouched. No Node APIs here (see checkpoint.node.ts for directories).
+import type { FloatDType } from '../gpu/dtype.ts';
 import type { Module, Parameter } from '../nn/module.ts';
 import { f32ToF16Bits } from '../gpu/dtype.ts';
 import { engine } from '../gpu/runtime.ts';
@@ -11,7 +12,7 @@ import { BertClassifier } from '../nn/classifier.ts';
 import { BertForMaskedLM } from '../nn/masked_lm.ts';
 import { BertModel, CUSTOM_CLASSIFIER, type BertArchitecture, type BertPretrained, type ModelOptions } from '../nn/pretrained.ts';
 import { BertForQuestionAnswering } from '../nn/question_answering.ts';
-import { readSafetensors, toFloat32, writeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors.ts';
+import { readSafetensors, toFloat16Bits, toFloat32, writeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors.ts';
 
 /** What a load did, in HF's terms. */
 export interface LoadReport {
@@ -68,7 +69,7 @@ function alignNames(names: string[], basePrefix: string): Map<string, string> {
 }
 
 export interface LoadPlan {
-  assignments: { param: Parameter; name: string; values: Float32Array }[];
+  assignments: { param: Parameter; name: string; values: Float32Array | Uint16Array }[];
   report: LoadReport;
 }
 
@@ -79,6 +80,12 @@ export interface PlanOptions {
    * Without it that is an error. A missing head (a classifier on an MLM checkpoint) is always fine.
    */
   allowMissingWeights?: boolean;
+  /**
+   * 'f16' stores the weight matrices and embedding tables in f16 (half the weight memory; an f16
+   * checkpoint's values go to the GPU as they are, no f32 round trip). For inference: such a model
+   * cannot be trained (its f16 weights are frozen). Biases and LayerNorm stay f32. Default 'f32'.
+   */
+  weights?: FloatDType;
 }
 
 // Backbone parameters: embeddings and encoder layers (the pooler is as optional as a head).
@@ -128,9 +135,9 @@ export function planLoad(model: BertPretrained, file: SafetensorsFile, options: 
     if (info.shape.length !== expected.length || info.shape.some((d, i) => d !== expected[i])) {
       throw new CheckpointError(`tensor '${source}' has shape [${info.shape.join(', ')}] but the model (${describeConfig(model.config)}) expects [${expected.join(', ')}] for '${name}'`);
     }
-    let values: Float32Array;
+    let values: Float32Array | Uint16Array;
     try {
-      values = toFloat32(file, source);
+      values = options.weights === 'f16' && expected.length === 2 ? toFloat16Bits(file, source) : toFloat32(file, source);
     } catch (e) {
       throw new CheckpointError(`tensor '${source}': ${(e as Error).message}`);
     }
@@ -159,7 +166,10 @@ function describeConfig(c: BertConfig): string {
 
 /** Uploads a validated plan. */
 export function applyLoad(plan: LoadPlan): void {
-  for (const { param, values } of plan.assignments) param.assign(values);
+  for (const { param, values } of plan.assignments) {
+    if (values instanceof Uint16Array) param.storeAs('f16');
+    param.assign(values);
+  }
 }
 
 /** Validates then loads safetensors bytes into an existing model (all or nothing). */

@@ -6,7 +6,7 @@
 // [begin, end] } (offsets relative to the data section), plus an optional "__metadata__" map of
 // strings; then the data section, row-major little-endian, entirely covered by the tensors with no
 // holes or overlaps. Reading validates all of that and names the tensor at fault.
-import { f16BitsToF32 } from '../gpu/dtype.ts';
+import { f16BitsToF32, f32ToF16Bits } from '../gpu/dtype.ts';
 
 export const DTYPE_BYTES = {
   BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2,
@@ -130,6 +130,18 @@ function checkCoverage(tensors: TensorInfo[], dataBytes: number, fail: (m: strin
 let f16Table: Float32Array | null = null;
 
 /** A tensor's values as f32: F32 as is, F16 / BF16 widened exactly, F64 rounded. Other dtypes throw. */
+/** A tensor's values as f16 bits: F16 tensors as stored (no conversion), the others rounded to nearest. */
+export function toFloat16Bits(file: SafetensorsFile, name: string): Uint16Array {
+  const info = file.tensors.get(name);
+  if (!info) throw new SafetensorsError(`no tensor '${name}'`);
+  if (info.dtype === 'F16') {
+    const bytes = file.bytes(name);
+    const b = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
+    return new Uint16Array(b.buffer, b.byteOffset, (info.end - info.begin) / 2);
+  }
+  return Uint16Array.from(toFloat32(file, name), f32ToF16Bits);
+}
+
 export function toFloat32(file: SafetensorsFile, name: string): Float32Array {
   const info = file.tensors.get(name);
   if (!info) throw new SafetensorsError(`no tensor '${name}'`);

@@ -52,7 +52,7 @@ export class Embedding extends Module {
 
   /** ids (...) i32 -> (..., dim) */
   forward(ids: Tensor): Tensor<FloatDType> {
-    return embedding(this.weight.value, ids, this.names);
+    return embedding(this.weight.value, ids, this.names, 'f32'); // (f32 rows whatever the table's storage)
   }
 }
 

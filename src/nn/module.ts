@@ -5,6 +5,7 @@ import type { FloatDType } from '../gpu/dtype.ts';
 import { shapeStr } from '../gpu/errors.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Shape, Tensor } from '../gpu/tensor.ts';
+import { cast } from '../kernels/fill.ts';
 
 export interface ParameterOptions {
   /** Whether backward() computes a gradient for it. Default true. */
@@ -15,7 +16,8 @@ export interface ParameterOptions {
 
 /** A trainable tensor. Its value is updated in place (by the optimizer, by checkpoint loading). */
 export class Parameter {
-  readonly value: Tensor<FloatDType>;
+  /** f32; f16 only for inference (storeAs('f16'), checkpoint loading with `weights: 'f16'`). */
+  value: Tensor<FloatDType>;
   decay: boolean;
 
   constructor(value: Tensor<FloatDType>, options: ParameterOptions = {}) {
@@ -51,9 +53,29 @@ export class Parameter {
     return this.value.size;
   }
 
-  /** Overwrites the values from the host (same element count). */
-  assign(values: Float32Array): void {
+  /** Overwrites the values from the host (same element count): f32 values, or f16 bits for an f16 parameter. */
+  assign(values: Float32Array | Uint16Array): void {
+    const f16 = this.value.dtype === 'f16';
+    if (f16 !== values instanceof Uint16Array) {
+      throw new Error(`Parameter${this.value.name ? ` '${this.value.name}'` : ''}: ${f16 ? 'f16 bits (Uint16Array)' : 'f32 values (Float32Array)'} expected for this ${this.value.dtype} parameter`);
+    }
     engine().write(this.value, values);
+  }
+
+  /**
+   * Changes the storage type, keeping the values (rounded to f16). An f16 parameter is frozen:
+   * AdamW and the tape train f32 parameters only; storeAs('f32') makes it trainable again.
+   */
+  storeAs(dtype: FloatDType): void {
+    if (this.value.dtype === dtype) return;
+    const e = engine();
+    const next = cast(this.value, dtype);
+    e.scopes.keep(next);
+    next.name = this.value.name;
+    const trainable = dtype === 'f32';
+    this.value.dispose();
+    this.value = next;
+    this.trainable = trainable;
   }
 
   /** Downloads the values. */

@@ -128,6 +128,8 @@ export class AdamW {
     this.updates++;
     const live = this.slots.filter((s) => s.param.trainable && s.param.grad);
     if (!live.length) return;
+    const half = live.find((s) => s.param.value.dtype !== 'f32');
+    if (half) throw new Error(`AdamW: parameter '${half.name}' is stored in ${half.param.value.dtype} (inference storage, e.g. loaded with { weights: 'f16' }); train f32 weights (param.storeAs('f32'), or load without weights: 'f16')`);
     this.norm?.dispose();
     this.norm = null;
     const unscale = options.unscale ?? 1;

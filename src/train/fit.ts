@@ -116,6 +116,8 @@ export async function fit<E>(model: BertTaskModel, data: Data<E>, options: FitOp
   if (options.optimizer && (options.lr !== undefined || options.schedule !== undefined || options.weightDecay !== undefined || options.maxGradNorm !== undefined)) {
     throw new Error('fit: give either an optimizer or lr / schedule / weightDecay / maxGradNorm, not both');
   }
+  const half = model.namedParameters().find(([, p]) => p.value.dtype !== 'f32');
+  if (half) throw new Error(`fit: parameter '${half[0]}' is stored in ${half[1].value.dtype} (inference storage, e.g. loaded with { weights: 'f16' }): load the model with f32 weights to train it (mixed precision is fit's { dtype: 'f16' })`);
   if (!model.parameters().some((p) => p.trainable)) throw new Error('fit: every parameter of the model is frozen (trainable = false): nothing to train');
   const logEvery = options.logEvery ?? 20;
   const trainSet = toDataset(data, 'fit');

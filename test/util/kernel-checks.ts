@@ -2,15 +2,19 @@
 // kernel class this adapter can run, forced in turn, against the float64 references of the Node
 // tests. Matmul at awkward shapes with every transpose, the fused epilogue, split-K and a batch;
 // attention forward and backward with padding and dropout, its gradients also against central
-// finite differences; the flash kernels at head dims only they take. Each check reports the
-// mismatch (null when within the tolerance the Node tests use).
+// finite differences; the flash kernels at head dims only they take; with shader-f16, the f16
+// variants of matmul, layerNorm and attention (the f16Stored bound of test/f16.test.ts). Each
+// check reports the mismatch (null when within the tolerance the Node tests use).
 import { engine, ops, tensor, tidy, type KernelClass, type Tensor } from '../../src/index.ts';
 import { attention, attentionBackward, attentionTuning } from '../../src/kernels/attention.ts';
+import { layerNorm } from '../../src/kernels/layernorm.ts';
+import { f16BitsToF32, f32ToF16Bits } from '../../src/gpu/dtype.ts';
 import { attentionBackwardRef, attentionRef, type AttentionRefOptions } from '../reference/attention.ts';
+import { layerNormRef } from '../reference/layernorm.ts';
 import { matmulRef } from '../reference/matmul.ts';
 import { numericVjp } from './gradcheck.ts';
 import { uniform } from './random.ts';
-import { TOL, matmulTolerance, mismatchReport } from './tolerance.ts';
+import { TOL, f16Stored, matmulTolerance, mismatchReport } from './tolerance.ts';
 
 export interface KernelCheck { cls: KernelClass; name: string; report: string | null; skipped?: string }
 
@@ -85,6 +89,51 @@ async function checkAttention(cls: KernelClass, c: AttnCase, finiteDifferences =
   }
 }
 
+/** Random halves: the bits and the values the kernel sees. */
+function halves(n: number): { bits: Uint16Array; v: Float64Array } {
+  const bits = Uint16Array.from(uniform(n, seed++), f32ToF16Bits);
+  return { bits, v: Float64Array.from(bits, f16BitsToF32) };
+}
+
+/** The f16 variants (f16 activations, f32 weights and statistics) against float64 on the halves. */
+async function checkF16(cls: KernelClass) {
+  const [M, N, K] = [37, 44, 65];
+  const a = halves(M * K);
+  const W = uniform(N * K, seed++);
+  const bias = uniform(N, seed++);
+  const r = halves(M * N);
+  const y = tidy(() => ops.matmul(tensor(a.bits, [M, K], 'f16'), tensor(W, [N, K]), {
+    transB: true, bias: tensor(bias), activation: 'gelu', residual: tensor(r.bits, [M, N], 'f16'), outDType: 'f16',
+  }) as Tensor);
+  const ref = matmulRef(a.v, [M, K], W, [N, K], { transB: true, bias, activation: 'gelu', residual: r.v });
+  checks.push({ cls, name: 'matmul f16 activations, f32 weight, fused epilogue', report: mismatchReport(await y.data(), ref.out, f16Stored(matmulTolerance(K, ref.absSum + 2))) });
+  y.dispose();
+  const [rows, C] = [9, 129];
+  const x = halves(rows * C);
+  const gamma = uniform(C, seed++);
+  const beta = uniform(C, seed++);
+  const ln = tidy(() => layerNorm(tensor(x.bits, [rows, C], 'f16'), tensor(gamma), tensor(beta)));
+  checks.push({ cls, name: 'layerNorm f16', report: mismatchReport(await ln.y.data(), layerNormRef(x.v, gamma, beta, C).y, f16Stored(TOL.reduction)) });
+  [ln.y, ln.mean, ln.rstd].forEach((t) => t.dispose());
+  const c = { B: 2, S: 33, H: 2, D: 32 };
+  const n = c.B * c.S * c.H * c.D;
+  const [q, k, v, dOut] = [halves(n), halves(n), halves(n), halves(n)];
+  const shape = [c.B, c.S, c.H * c.D];
+  const ts = tidy(() => {
+    const t = [q, k, v].map((h) => tensor(h.bits, shape, 'f16')) as [Tensor, Tensor, Tensor];
+    const f = attention(...t, { heads: c.H });
+    const g = attentionBackward(...t, f.out, tensor(dOut.bits, shape, 'f16'), f.lse, { heads: c.H });
+    return [f.out, g.dq, g.dk, g.dv];
+  });
+  const [out, dq, dk, dv] = (await Promise.all(ts.map((t) => t.data()))) as Float32Array[];
+  ts.forEach((t) => t.dispose());
+  const fr = attentionRef(q.v, k.v, v.v, c);
+  const gr = attentionBackwardRef(q.v, k.v, v.v, dOut.v, c, out);
+  const reports = ([['out', out, fr.out], ['dq', dq, gr.dq], ['dk', dk, gr.dk], ['dv', dv, gr.dv]] as const)
+    .map(([name, got, want]) => { const m = mismatchReport(got, want, f16Stored(TOL.attention)); return m && `${name}: ${m}`; }).filter(Boolean);
+  checks.push({ cls, name: `attention f16 ${JSON.stringify(c)}`, report: reports.length ? reports.join('\n') : null });
+}
+
 const SHAPES: [number, number, number][] = [[7, 129, 127], [129, 7, 33], [36, 132, 68], [3, 65, 129]];
 
 /** Every check for one kernel class, forced on the running engine (its own class restored after). */
@@ -115,6 +164,8 @@ export async function checkClass(cls: KernelClass): Promise<KernelCheck[]> {
     await checkAttention(cls, { B: 1, S: 18, H: 1, D: 26, keep: [15], dropout: { rate: 0.3, seed: 21 } }, true);
     await checkAttention(cls, { B: 1, S: 19, H: 1, D: 256, keep: [13] });
   }
+  if (engine().hasF16) await checkF16(cls);
+  else checks.push({ cls, name: 'f16 variants', report: null, skipped: 'the adapter has no shader-f16' });
   engine().useKernels(before);
   return checks.slice(start);
 }
