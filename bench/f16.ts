@@ -3,7 +3,7 @@
 // median after warm-up, the loss read back every step), and a loss curve of both from the same
 // weights and batches (drawn as a chart). Results: bench/results/f16.{json,md,svg}.
 //
-//   npm run bench:f16 [-- --quick] [-- --only "BERT-mini"] [-- --steps 9] [-- --curve 300]
+//   npm run bench:f16 [-- --quick] [-- --memory] [-- --only "BERT-mini"] [-- --steps 9] [-- --curve 300]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,17 +25,19 @@ const option = (name: string) => {
 const QUICK = args.includes('--quick');
 const ONLY = option('--only');
 const STEPS = Number(option('--steps') ?? (QUICK ? 4 : 7));
-const CURVE = Number(option('--curve') ?? (QUICK ? 40 : 300));
+// --memory: only the peak memory of every shape (no timing, no curve).
+const MEMORY = args.includes('--memory');
+const CURVE = MEMORY ? 0 : Number(option('--curve') ?? (QUICK ? 40 : 300));
 
 const shape = (size: string, label: string, batch: number, memoryOnly = false): Case & { memoryOnly: boolean } => ({ name: `${label} V30522 ${batch}x128`, size, vocab: 30522, batch, seq: 128, kind: 'train', steps: STEPS, memoryOnly });
 // Timed shapes, then larger ones whose peak memory alone is measured (a step there takes 10-40 s
 // on a CPU adapter): memory is where f16 pays on every adapter, more as activations outgrow the
 // weights and their AdamW state (which stay f32).
 const CASES = [
-  shape('bert-tiny', 'BERT-tiny', 16),
-  shape('bert-mini', 'BERT-mini', 8),
-  shape('bert-mini', 'BERT-mini', 32),
-  ...(QUICK ? [] : [shape('bert-small', 'BERT-small', 8), shape('bert-mini', 'BERT-mini', 48, true), shape('bert-base', 'BERT-base', 8, true)]),
+  shape('bert-tiny', 'BERT-tiny', 16, MEMORY),
+  shape('bert-mini', 'BERT-mini', 8, MEMORY),
+  shape('bert-mini', 'BERT-mini', 32, MEMORY),
+  ...(QUICK ? [] : [shape('bert-small', 'BERT-small', 8, MEMORY), shape('bert-mini', 'BERT-mini', 48, true), shape('bert-base', 'BERT-base', 8, true)]),
 ].filter((c) => !ONLY || c.name.includes(ONLY));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -46,6 +48,9 @@ interface Row {
   msF16: number;
   peakF32MB: number;
   peakF16MB: number;
+  /** Held between steps (weights, AdamW moments): the same in both. */
+  residentF32MB: number;
+  residentF16MB: number;
   gflopsF32: number;
   gflopsF16: number;
   skipped: number;
@@ -61,14 +66,18 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const c of CASES) {
     const progress = new ProgressBar({ label: c.name, unit: 'step', total: c.memoryOnly ? 4 : 2 * STEPS + 4 });
-    const peakF32 = await peakOf(e, c, 'f32', batches);
+    const m32 = await peakOf(e, c, 'f32', batches);
     progress.update(2);
-    const peakF16 = await peakOf(e, c, 'f16', batches);
+    const m16 = await peakOf(e, c, 'f16', batches);
     progress.update(4);
+    const mb = (x: number) => x / 2 ** 20;
+    const memoryRow = { peakF32MB: mb(m32.peak), peakF16MB: mb(m16.peak), residentF32MB: mb(m32.resident), residentF16MB: mb(m16.resident) };
+    const peakF32 = m32.peak;
+    const peakF16 = m16.peak;
     if (c.memoryOnly) {
       progress.finish();
-      rows.push({ case: c.name, msF32: NaN, msF16: NaN, peakF32MB: peakF32 / 2 ** 20, peakF16MB: peakF16 / 2 ** 20, gflopsF32: NaN, gflopsF16: NaN, skipped: 0 });
-      console.log(`${c.name}: peak f32 ${fmt(peakF32 / 2 ** 20)} MB, f16 ${fmt(peakF16 / 2 ** 20)} MB (${fmt(peakF16 / peakF32)}x)`);
+      rows.push({ case: c.name, msF32: NaN, msF16: NaN, ...memoryRow, gflopsF32: NaN, gflopsF16: NaN, skipped: 0 });
+      console.log(`${c.name}: peak f32 ${fmt(mb(peakF32))} MB, f16 ${fmt(mb(peakF16))} MB (${fmt(peakF16 / peakF32)}x); of which the step's own: ${fmt(mb(peakF32 - m32.resident))} / ${fmt(mb(peakF16 - m16.resident))} MB (${fmt((peakF16 - m16.resident) / (peakF32 - m32.resident))}x)`);
       continue;
     }
     // Timing: both alive, steps interleaved (f32, f16, f32, ...) so load changes hit both alike.
@@ -88,7 +97,7 @@ async function main(): Promise<void> {
     const row: Row = {
       case: c.name,
       msF32: median(ms.f32), msF16: median(ms.f16),
-      peakF32MB: peakF32 / 2 ** 20, peakF16MB: peakF16 / 2 ** 20,
+      ...memoryRow,
       gflopsF32: flops / (median(ms.f32) / 1000), gflopsF16: flops / (median(ms.f16) / 1000),
       skipped: t16.scaler!.skipped,
     };
@@ -120,8 +129,9 @@ async function main(): Promise<void> {
   const loadEnd = loadavg();
 
   const table = markdown(
-    ['case', 'f32 ms', 'f16 ms', 'f16 speed', 'f32 GFLOP/s', 'f16 GFLOP/s', 'peak f32 MB', 'peak f16 MB', 'f16 / f32 memory', 'skipped'],
-    rows.map((r) => [r.case, fmt(r.msF32), fmt(r.msF16), Number.isFinite(r.msF16) ? `${fmt(r.msF32 / r.msF16)}x` : '-', fmt(r.gflopsF32), fmt(r.gflopsF16), fmt(r.peakF32MB, 1), fmt(r.peakF16MB, 1), `${fmt(r.peakF16MB / r.peakF32MB)}x`, Number.isFinite(r.msF16) ? String(r.skipped) : '-']),
+    ['case', 'f32 ms', 'f16 ms', 'f16 speed', 'f32 GFLOP/s', 'f16 GFLOP/s', 'peak f32 MB', 'peak f16 MB', 'f16 / f32 peak', 'step own f32 / f16 MB', 'f16 / f32 step own', 'skipped'],
+    rows.map((r) => [r.case, fmt(r.msF32), fmt(r.msF16), Number.isFinite(r.msF16) ? `${fmt(r.msF32 / r.msF16)}x` : '-', fmt(r.gflopsF32), fmt(r.gflopsF16), fmt(r.peakF32MB, 1), fmt(r.peakF16MB, 1), `${fmt(r.peakF16MB / r.peakF32MB)}x`,
+      `${fmt(r.peakF32MB - r.residentF32MB, 1)} / ${fmt(r.peakF16MB - r.residentF16MB, 1)}`, `${fmt((r.peakF16MB - r.residentF16MB) / (r.peakF32MB - r.residentF32MB))}x`, Number.isFinite(r.msF16) ? String(r.skipped) : '-']),
   );
   const summary = CURVE > 0
     ? `Loss curve ${curveCase.name}, ${CURVE} steps, same weights and batches: mean of the last ${window(curve.f32).length} steps f32 ${lastF32.toFixed(4)}, f16 ${lastF16.toFixed(4)} (difference ${(lastF16 - lastF32).toFixed(4)}); f16 skipped ${skipped} steps.`
@@ -129,8 +139,8 @@ async function main(): Promise<void> {
   const head = `adapter ${e.adapter} (kernels ${e.kernels}); ${machine}; load ${loadStart.map((l) => l.toFixed(2)).join(' ')} -> ${loadEnd.map((l) => l.toFixed(2)).join(' ')}; median of ${STEPS - 1} interleaved steps after one warm-up`;
   console.log(`\n${head}\n\n${table}\n${summary}`);
   mkdirSync(OUT, { recursive: true });
-  writeFileSync(join(OUT, 'f16.json'), JSON.stringify({ adapter: e.adapter, kernels: e.kernels, machine, loadStart, loadEnd, steps: STEPS, rows, curve: { case: curveCase.name, steps: CURVE, f32: curve.f32, f16: curve.f16, skipped } }, null, 1) + '\n');
-  writeFileSync(join(OUT, 'f16.md'), `# f16 against f32\n\n${head}\n\n${table}\n${summary}\n`);
+  writeFileSync(join(OUT, MEMORY ? 'f16-memory.json' : 'f16.json'), JSON.stringify({ adapter: e.adapter, kernels: e.kernels, machine, loadStart, loadEnd, steps: STEPS, rows, curve: { case: curveCase.name, steps: CURVE, f32: curve.f32, f16: curve.f16, skipped } }, null, 1) + '\n');
+  writeFileSync(join(OUT, MEMORY ? 'f16-memory.md' : 'f16.md'), `# f16 against f32\n\n${head}\n\n${table}\n${summary}\n`);
   if (CURVE > 0) {
     writeFileSync(join(OUT, 'f16-curve.svg'), lineChart([
       { name: 'f32', values: curve.f32 },

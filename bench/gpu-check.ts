@@ -180,7 +180,8 @@ async function main() {
     }
   }
   trainers.forEach((t) => t.dispose());
-  const peaks = Object.fromEntries(await Promise.all(dtypes.map(async (d) => [d, await peakOf(e, trainCase, d, batches)] as const)));
+  const peaks: Record<string, number> = {};
+  for (const d of dtypes) peaks[d] = (await peakOf(e, trainCase, d, batches)).peak;
   for (const d of dtypes) {
     const warm = steps[d].slice(1).sort((a, b) => a - b)[0];
     const name = d === 'f32' ? trainCase.name : `${trainCase.name} f16 (mixed precision)`;

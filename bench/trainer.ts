@@ -65,14 +65,19 @@ export class Trainer {
   }
 }
 
-/** Peak bytes in use over one step of a fresh trainer (the engine holds nothing else), after a warm-up step. */
-export async function peakOf(e: Engine, c: Case, dtype: DT, batches: Batches): Promise<number> {
+/**
+ * Memory of one step of a fresh trainer (the engine holds nothing else), after a warm-up step:
+ * `peak` bytes in use during the step, and `resident` the bytes held between steps (weights,
+ * gradients' pool aside: weights and AdamW moments), so peak - resident is what the step itself
+ * allocates (activations, gradients, logits).
+ */
+export async function peakOf(e: Engine, c: Case, dtype: DT, batches: Batches): Promise<{ peak: number; resident: number }> {
   const t = new Trainer(c, dtype);
   await t.step(batches.get(0, c.batch, c.seq));
+  const resident = memory().bytesInUse;
   e.resetPeakMemory();
   await t.step(batches.get(1, c.batch, c.seq));
   const peak = memory().peakBytesInUse;
   t.dispose();
-  return peak;
+  return { peak, resident };
 }
-

@@ -1,7 +1,7 @@
 // webgpu-bert: everything that runs unchanged in Node and in the browser.
 // The platform entries (node.ts, browser.ts) add init() for their GPU.
 export { Tensor, type Shape } from './gpu/tensor.ts';
-export type { DType } from './gpu/dtype.ts';
+export type { DType, FloatDType } from './gpu/dtype.ts';
 export { Engine, type MemoryInfo } from './gpu/engine.ts';
 export { KERNEL_CLASSES, type KernelClass } from './gpu/kernel-class.ts';
 export { engine, tidy, tidyAsync, keep, memory } from './gpu/runtime.ts';

@@ -13,3 +13,4 @@ export { BertClassifier, type ClassifierInputs, type ClassifierOptions, type Cla
 export { BertForQuestionAnswering, type PredictSpanOptions, type QuestionAnsweringInputs, type QuestionAnsweringOutput } from './question_answering.ts';
 export { bestSpans, contextTokens, type Span, type SpanOptions } from './spans.ts';
 export { bertInputs, maskedLMInputs, type HostBatch, type HostMasks } from './inputs.ts';
+export { resolveDType, type ComputeDType } from './compute-dtype.ts';
