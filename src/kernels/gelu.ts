@@ -6,7 +6,7 @@ import { OpError, shapeStr } from '../gpu/errors.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { strideGroups } from './launch.ts';
-import { expectDType, expectFloat } from './shape.ts';
+import { expectFloat } from './shape.ts';
 
 const forwardKernel = new Kernel({ shader: 'gelu', entry: 'forward' });
 const backwardKernel = new Kernel({ shader: 'gelu', entry: 'backward' });

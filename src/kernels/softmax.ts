@@ -5,7 +5,7 @@ import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { rowGroups, rowLayout, type RowLayout } from './launch.ts';
-import { expectDType, expectFloat } from './shape.ts';
+import { expectFloat } from './shape.ts';
 
 /** Launch choices (tests): a row layout, and `scalar` to skip the vec4 entries when C % 4 == 0. */
 export type SoftmaxLayout = Partial<RowLayout> & { scalar?: boolean };
