@@ -63,3 +63,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   y[i] = act(apply(f32(a[ia]), f32(b[ib])));
 }
+
+// In place, same shape: acc += b (gradient accumulation without a third buffer).
+@group(0) @binding(4) var<storage, read_write> acc: array<act>;   // (n)
+
+@compute @workgroup_size(WG)
+fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= p.n) { return; }
+  acc[i] = act(f32(acc[i]) + f32(b[i]));
+}

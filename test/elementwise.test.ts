@@ -79,3 +79,18 @@ describe('binary ops with broadcasting match float64', () => {
     expect(() => ops.exp(tensor(new Int32Array([1, 2])))).toThrow('exp: expected f32 or f16 input, got i32 [2]');
   });
 });
+
+describe('addInto (in-place accumulation)', () => {
+  it('adds into its first operand at awkward sizes and names a shape mismatch', async () => {
+    const { addInto } = await import('../src/kernels/elementwise.ts');
+    for (const n of [1, 7, 513]) {
+      const a = Float32Array.from({ length: n }, (_, i) => i * 0.5 - 3);
+      const b = Float32Array.from({ length: n }, (_, i) => 1 - i * 0.25);
+      const acc = tensor(a, [n]);
+      addInto(acc, tensor(b, [n]));
+      expect(Array.from(await acc.data())).toEqual(Array.from(a, (x, i) => Math.fround(x + b[i])));
+      acc.dispose();
+    }
+    expect(() => addInto(tensor(new Float32Array(4), [4]), tensor(new Float32Array(4), [2, 2]))).toThrow('addInto: x [2, 2] must have acc\'s shape [4]');
+  });
+});

@@ -143,6 +143,7 @@ const CASES: Record<string, RaceCase[]> = {
     { uniforms: { n: 24, rank: 2, shape: [4, 6], a_strides: [6, 1], b_strides: [0, 1] }, overrides: { WG: 16, OP: 2 }, workgroups: [2] },
     { uniforms: { n: 24, rank: 1, shape: [24], a_strides: [1], b_strides: [1] }, overrides: { WG: 16, OP: 0, BROADCAST: false }, workgroups: [2] },
   ],
+  'binary:accumulate': [{ uniforms: { n: 24, rank: 0, shape: [], a_strides: [], b_strides: [] }, overrides: { WG: 16 }, workgroups: [2] }],
   'fill:main': [{ uniforms: { n: 20, bits: 7 }, overrides: { WG: 16 }, workgroups: [2] }],
   'copy:main': [{ uniforms: { n: 20 }, overrides: { WG: 16 }, workgroups: [2] }],
   'cast:main': [

@@ -11,7 +11,7 @@ import type { FloatDType } from '../gpu/dtype.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
 import { keep, tidy } from '../gpu/runtime.ts';
 import type { Tensor, TapeNode } from '../gpu/tensor.ts';
-import { add as addRaw } from '../kernels/elementwise.ts';
+import { add as addRaw, addInto } from '../kernels/elementwise.ts';
 import { copy, full } from '../kernels/fill.ts';
 
 /** Gradients of the op's inputs, in input order; null (or undefined) for an input that needs none. */
@@ -293,6 +293,13 @@ function accumulate<K>(map: Map<K, Tensor>, key: K, g: Tensor): void {
   const prev = map.get(key);
   if (!prev) {
     map.set(key, g);
+    return;
+  }
+  // In place when prev owns its buffer (no view of it lives elsewhere): a tied embedding's two
+  // V x H gradients then need two buffers, not three, at the backward pass's peak.
+  if (prev.storage.refs === 1 && prev.dtype === g.dtype) {
+    addInto(prev, g);
+    g.dispose();
     return;
   }
   const sum = addRaw(prev, g);

@@ -5,10 +5,11 @@ import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import type { FloatDType } from '../gpu/dtype.ts';
 import { MAX_RANK, broadcastShapes, broadcastStrides, expectDType, expectFloat, grid } from './shape.ts';
-import { OpError } from '../gpu/errors.ts';
+import { OpError, shapeStr } from '../gpu/errors.ts';
 
 const unaryKernel = new Kernel({ shader: 'unary' });
 const binaryKernel = new Kernel({ shader: 'binary' });
+const accumulateKernel = new Kernel({ shader: 'binary', entry: 'accumulate' });
 const WG = 256;
 
 export const UNARY_OPS = {
@@ -56,6 +57,21 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor<FloatDType> {
     workgroups: grid(y.size, WG),
   });
   return y;
+}
+
+/** acc += x in place (same shape and float type; acc must own its buffer). */
+export function addInto(acc: Tensor, x: Tensor): void {
+  expectFloat('addInto', { acc, x });
+  if (acc.size !== x.size || acc.rank !== x.rank || acc.shape.some((d, i) => d !== x.shape[i])) {
+    throw new OpError('addInto', `x ${shapeStr(x.shape)} must have acc's shape ${shapeStr(acc.shape)}`);
+  }
+  if (acc.size === 0) return;
+  engine().run(accumulateKernel.as(acc.dtype), {
+    bindings: { acc, b: x },
+    uniforms: { n: acc.size, rank: 0, shape: [], a_strides: [], b_strides: [] },
+    overrides: { WG },
+    workgroups: grid(acc.size, WG),
+  });
 }
 
 export const neg = (x: Tensor) => unary('neg', x);
