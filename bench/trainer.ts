@@ -47,12 +47,8 @@ export class Trainer {
         backward(scaler.scaleLoss(out.loss!));
         return out.loss!;
       });
-      const { finite, norm } = await scaler.check(this.opt.liveGradients());
-      if (finite) this.opt.step({ unscale: 1 / scaler.scale, gradNorm: norm });
-      else this.opt.skip();
-      norm.dispose();
+      await scaler.step(this.opt);
       this.opt.zeroGrad();
-      scaler.update(finite);
     }
     const [v] = await loss.data();
     loss.dispose();
@@ -67,9 +63,9 @@ export class Trainer {
 
 /**
  * Memory of one step of a fresh trainer (the engine holds nothing else), after a warm-up step:
- * `peak` bytes in use during the step, and `resident` the bytes held between steps (weights,
- * gradients' pool aside: weights and AdamW moments), so peak - resident is what the step itself
- * allocates (activations, gradients, logits).
+ * `peak` bytes in use during the step, and `resident` the bytes held between steps (weights and
+ * AdamW moments), so peak - resident is what the step itself allocates (activations, gradients,
+ * logits).
  */
 export async function peakOf(e: Engine, c: Case, dtype: DT, batches: Batches): Promise<{ peak: number; resident: number }> {
   const t = new Trainer(c, dtype);

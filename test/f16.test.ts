@@ -6,7 +6,6 @@
 // forward outputs the kernels saved, as the kernels do.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { engine, ops, tensor, tidy, type Tensor } from '../src/node.ts';
-import { f16BitsToF32, f32ToF16Bits } from '../src/gpu/dtype.ts';
 import { attention, attentionBackward, attentionTuning, type AttentionVariant } from '../src/kernels/attention.ts';
 import { dropout } from '../src/kernels/dropout.ts';
 import { embedding, embeddingBackward, gatherRows, gatherRowsBackward } from '../src/kernels/embedding.ts';
@@ -24,7 +23,7 @@ import { geluBackwardRef, geluRef } from './reference/gelu.ts';
 import { layerNormBackwardRef, layerNormRef } from './reference/layernorm.ts';
 import { softmaxBackwardRef, softmaxRef } from './reference/softmax.ts';
 import { gpu } from './util/gpu.ts';
-import { randomInts, uniform } from './util/random.ts';
+import { randomInts, uniform, uniformHalves } from './util/random.ts';
 import { TOL, assertClose, f16Stored, mismatchReport } from './util/tolerance.ts';
 
 beforeAll(gpu);
@@ -33,11 +32,7 @@ afterEach(() => {
   engine().useKernels('auto');
 });
 
-/** Random values rounded to halves: the bits to upload and the values the kernel sees. */
-function halves(n: number, seed: number, lo = -1, hi = 1): { bits: Uint16Array; v: Float64Array } {
-  const bits = Uint16Array.from(uniform(n, seed, lo, hi), f32ToF16Bits);
-  return { bits, v: Float64Array.from(bits, f16BitsToF32) };
-}
+const halves = uniformHalves;
 const f16 = (h: { bits: Uint16Array }, shape: number[]) => tensor(h.bits, shape, 'f16');
 const f32Of = (x: ArrayLike<number>) => Float32Array.from(x);
 

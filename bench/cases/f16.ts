@@ -4,7 +4,6 @@
 // is the time of the f32 row over this one). Checked against float64 on the halves they read,
 // within one f16 rounding of each output (f16Stored). tfjs has no f16 kernels to compare.
 import { engine, tensor, type Tensor } from '../../src/node.ts';
-import { f16BitsToF32, f32ToF16Bits } from '../../src/gpu/dtype.ts';
 import { attention, attentionBackward } from '../../src/kernels/attention.ts';
 import { gelu } from '../../src/kernels/gelu.ts';
 import { layerNorm } from '../../src/kernels/layernorm.ts';
@@ -14,11 +13,9 @@ import { layerNormRef } from '../../test/reference/layernorm.ts';
 import { TOL, f16Stored } from '../../test/util/tolerance.ts';
 import type { BenchCase } from '../harness.ts';
 import { edgeRows, expectClose, launches, uniform } from '../util.ts';
+import { uniformHalves } from '../../test/util/random.ts';
 
-function halves(n: number, seed: number, lo = -1, hi = 1): { bits: Uint16Array; v: Float32Array } {
-  const bits = Uint16Array.from(uniform(n, seed, lo, hi), f32ToF16Bits);
-  return { bits, v: Float32Array.from(bits, f16BitsToF32) };
-}
+const halves = uniformHalves;
 
 const skipWithoutF16 = () => {
   if (!engine().hasF16) throw new Error('the adapter has no shader-f16');

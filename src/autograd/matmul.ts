@@ -74,8 +74,7 @@ function gradA(dz: Tensor, b: Tensor, aShape: readonly number[], aType: FloatDTy
   return unbroadcast(g, aShape);
 }
 
-function gradB(dz: Tensor, a: Tensor, bShape: readonly number[], bType: FloatDType, transA: boolean, transB: boolean): Tensor {
-  const outDType = bType;
+function gradB(dz: Tensor, a: Tensor, bShape: readonly number[], outDType: FloatDType, transA: boolean, transB: boolean): Tensor {
   if (bShape.length === 2 && a.rank > 2 && !transA) {
     // A weight shared by every batch row: fold the batch into the rows, one matmul straight to b's shape.
     const a2 = a.reshape([-1, a.shape[a.rank - 1]]);

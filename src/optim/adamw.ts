@@ -112,9 +112,14 @@ export class AdamW {
     return this.norm;
   }
 
-  /** The gradients the next step() would use (trainable parameters that have one). */
+  /** The parameters the next step() updates: trainable ones that have a gradient. */
+  private live(): Slot[] {
+    return this.slots.filter((s) => s.param.trainable && s.param.grad);
+  }
+
+  /** The gradients the next step() would use. */
   liveGradients(): Tensor[] {
-    return this.slots.filter((s) => s.param.trainable && s.param.grad).map((s) => s.param.grad!);
+    return this.live().map((s) => s.param.grad!);
   }
 
   /**
@@ -126,7 +131,7 @@ export class AdamW {
   step(options: { unscale?: number; gradNorm?: Tensor } = {}): void {
     const lr = this.schedule.at(this.updates);
     this.updates++;
-    const live = this.slots.filter((s) => s.param.trainable && s.param.grad);
+    const live = this.live();
     if (!live.length) return;
     const half = live.find((s) => s.param.value.dtype !== 'f32');
     if (half) throw new Error(`AdamW: parameter '${half.name}' is stored in ${half.param.value.dtype} (inference storage, e.g. loaded with { weights: 'f16' }); train f32 weights (param.storeAs('f32'), or load without weights: 'f16')`);

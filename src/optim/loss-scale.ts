@@ -6,6 +6,7 @@
 // no inf or NaN ever reaches the weights or the Adam moments.
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
+import type { AdamW } from './adamw.ts';
 import { scale as scaleOp } from '../autograd/elementwise.ts';
 import { globalNorm } from '../kernels/adamw.ts';
 import { noGrad } from '../autograd/tape.ts';
@@ -57,6 +58,21 @@ export class LossScaler {
     engine().flush();
     const [value] = await norm.data();
     return { finite: Number.isFinite(value), norm };
+  }
+
+  /**
+   * The update after backward(scaleLoss(loss)): if every gradient is finite, the optimizer steps
+   * on the gradients divided by S (clipping reusing the norm computed here), else the step is
+   * skipped; then the scale is updated. Resolves to whether the step was applied. (fit() and the
+   * benchmarks call this; the caller zeroes the gradients, as after any step.)
+   */
+  async step(optimizer: AdamW): Promise<boolean> {
+    const { finite, norm } = await this.check(optimizer.liveGradients());
+    if (finite) optimizer.step({ unscale: 1 / this.scale, gradNorm: norm });
+    else optimizer.skip();
+    norm.dispose();
+    this.update(finite);
+    return finite;
   }
 
   /** After a step: halve on overflow (the step was skipped), grow after a run of clean steps. */

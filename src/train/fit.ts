@@ -198,12 +198,8 @@ export async function fit<E>(model: BertTaskModel, data: Data<E>, options: FitOp
             backward(scaler.scaleLoss(out.loss));
             metrics.update(out, batch);
           });
-          const { finite, norm } = await scaler.check(optimizer.liveGradients());
-          if (finite) optimizer.step({ unscale: 1 / scaler.scale, gradNorm: norm });
-          else optimizer.skip();
-          norm.dispose();
+          await scaler.step(optimizer);
           optimizer.zeroGrad();
-          scaler.update(finite);
         } else {
           tidy(() => {
             const out = task.forward(model as never, batch);

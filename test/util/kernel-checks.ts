@@ -8,12 +8,11 @@
 import { engine, ops, tensor, tidy, type KernelClass, type Tensor } from '../../src/index.ts';
 import { attention, attentionBackward, attentionTuning } from '../../src/kernels/attention.ts';
 import { layerNorm } from '../../src/kernels/layernorm.ts';
-import { f16BitsToF32, f32ToF16Bits } from '../../src/gpu/dtype.ts';
 import { attentionBackwardRef, attentionRef, type AttentionRefOptions } from '../reference/attention.ts';
 import { layerNormRef } from '../reference/layernorm.ts';
 import { matmulRef } from '../reference/matmul.ts';
 import { numericVjp } from './gradcheck.ts';
-import { uniform } from './random.ts';
+import { uniform, uniformHalves } from './random.ts';
 import { TOL, f16Stored, matmulTolerance, mismatchReport } from './tolerance.ts';
 
 export interface KernelCheck { cls: KernelClass; name: string; report: string | null; skipped?: string }
@@ -89,11 +88,7 @@ async function checkAttention(cls: KernelClass, c: AttnCase, finiteDifferences =
   }
 }
 
-/** Random halves: the bits and the values the kernel sees. */
-function halves(n: number): { bits: Uint16Array; v: Float64Array } {
-  const bits = Uint16Array.from(uniform(n, seed++), f32ToF16Bits);
-  return { bits, v: Float64Array.from(bits, f16BitsToF32) };
-}
+const halves = (n: number) => uniformHalves(n, seed++);
 
 /** The f16 variants (f16 activations, f32 weights and statistics) against float64 on the halves. */
 async function checkF16(cls: KernelClass) {
