@@ -1,5 +1,8 @@
 // The engine owns the device: pooled buffers, the pipeline cache, and the command batch that
 // kernel launches are recorded into. Launches never wait; a download is the only thing that does.
+// A kernel's first launch does not wait for its pipeline either: it compiles in the background
+// (createComputePipelineAsync, several at once) while that launch and every later command wait,
+// in order, in the backlog; each is recorded as soon as the pipelines before it are ready.
 import { adapterTraits, chooseKernelClass, parseKernelClass, type AdapterTraits, type KernelClass } from './kernel-class.ts';
 import { bytesPerElement, dtypeOfArray, isDType, f16BitsToF32, f32ToF16Bits, type DType, type HostArray } from './dtype.ts';
 import { createGpuContext, describeAdapter, type GpuContext } from './device.ts';
@@ -39,6 +42,25 @@ const UNIFORM_CHUNK = 64 * 1024;
 interface PendingCheck { kernels: string[]; promise: Promise<GPUError | OpError | null> }
 interface PendingGuard { staging: GPUBuffer; bytes: number; decode: (words: Uint32Array) => OpError | null }
 
+/** A launch, checked and bound, ready to record once its pipeline exists. */
+interface Dispatch {
+  kind: 'dispatch';
+  kernel: Kernel;
+  key: string;
+  entries: GPUBindGroupEntry[];
+  /** The packed uniform struct and its binding number, if the kernel has one. */
+  uniform: { binding: number; bytes: Uint8Array } | null;
+  buffers: GPUBuffer[];
+  workgroups: [number, number, number];
+}
+
+/** What waits in the backlog while pipelines compile, in the order it was asked for. */
+type Deferred =
+  | Dispatch
+  | { kind: 'write'; buffer: GPUBuffer; bytes: Uint8Array }
+  | { kind: 'copy'; src: GPUBuffer; dst: GPUBuffer; bytes: number }
+  | { kind: 'guard'; checks: GuardCheck[] };
+
 export class Engine {
   readonly device: GPUDevice;
   readonly pool: BufferPool;
@@ -66,6 +88,10 @@ export class Engine {
   private modules = new Map<string, GPUShaderModule>();
   private layouts = new Map<string, GPUPipelineLayout>();
   private pipelines = new Map<string, GPUComputePipeline>();
+  // First launches whose pipelines are compiling, and the commands recorded after them.
+  private compiling = new Set<string>();
+  private backlog: Deferred[] | null = null;
+  private drainWaiters: (() => void)[] = [];
   private checks: PendingCheck[] = [];
   private stray: GPUError[] = [];
   private lostInfo: GPUDeviceLostInfo | null = null;
@@ -155,10 +181,16 @@ export class Engine {
     this.checkOwn('write', t);
     if (host.length !== t.size) throw new OpError('write', `${host.length} values for ${t} of ${t.size} elements`);
     const bytes = encodeHost(host, t.dtype);
+    // Behind a backlog the write waits its turn (with its own copy: the caller may reuse `host`).
+    if (this.backlog) this.backlog.push({ kind: 'write', buffer: t.buffer, bytes: bytes.slice() });
+    else this.writeNow(t.buffer, bytes);
+  }
+
+  private writeNow(buffer: GPUBuffer, bytes: Uint8Array): void {
     // A pending dispatch may still read this pooled buffer's old contents: submit it first,
     // since writeBuffer lands before anything not yet submitted.
-    if (this.encoder && this.lastUse.get(t.buffer) === this.batchId) this.flush();
-    this.device.queue.writeBuffer(t.buffer, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (this.encoder && this.lastUse.get(buffer) === this.batchId) this.submit();
+    this.device.queue.writeBuffer(buffer, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** Downloads a tensor; waits for every launch recorded before it. */
@@ -167,10 +199,16 @@ export class Engine {
     this.checkAlive('read');
     const bytes = t.storage.bytes;
     const staging = this.readPool.acquire(bytes);
-    this.endPass();
     this.harvestGuard();
-    this.ensureEncoder().copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
-    this.flush();
+    if (this.backlog) {
+      // The copy takes its place in the backlog now: `t` may be disposed as soon as this returns.
+      this.backlog.push({ kind: 'copy', src: t.buffer, dst: staging, bytes });
+      await this.drained();
+    } else {
+      this.endPass();
+      this.ensureEncoder().copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
+      this.submit();
+    }
     try {
       await this.waitCall(() => staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes));
     } catch (e) {
@@ -239,14 +277,34 @@ export class Engine {
       throw new OpError(kernel.label, `f16 activations need the WebGPU feature 'shader-f16', which this adapter (${[this.ctx.report.vendor, this.ctx.report.architecture, this.ctx.report.description].filter(Boolean).join(' ') || 'unnamed'}) does not offer: use dtype 'f32'`);
     }
     const layout = kernel.layout();
-    const pipeline = this.pipeline(kernel, layout, launch.overrides);
+    for (const name of Object.keys(launch.overrides ?? {})) {
+      if (!layout.overrides.has(name)) throw new OpError(kernel.label, `shader has no override constant '${name}'`);
+    }
+    const d = this.bind(kernel, layout, launch);
+    // Timed and profiled launches are recorded where they are asked for (gpuTime and profile
+    // empty the backlog first), so their pipelines are compiled on the spot.
+    if (this.timing || this.profiler) {
+      this.encode(d, this.pipeline(kernel, layout, launch.overrides, d.key));
+      return;
+    }
+    if (!this.pipelines.has(d.key) && !this.compiling.has(d.key)) this.compile(kernel, layout, launch.overrides, d.key);
+    if (this.backlog || this.compiling.has(d.key)) (this.backlog ??= []).push(d);
+    else this.encode(d, this.pipelines.get(d.key)!);
+  }
+
+  /** Checks a launch against its kernel's WGSL and resolves its bindings (throws at the call, never later). */
+  private bind(kernel: Kernel, layout: KernelLayout, launch: Launch): Dispatch {
     const entries: GPUBindGroupEntry[] = [];
+    const buffers: GPUBuffer[] = [];
+    let uniform: Dispatch['uniform'] = null;
     const given = new Set(Object.keys(launch.bindings));
     const boundAs = new Map<GPUBuffer, string[]>();
     for (const b of layout.bindings) {
       if (b.kind === 'uniform') {
         given.delete(b.name);
-        entries.push({ binding: b.binding, resource: this.uniformSlot(kernel, layout, launch) });
+        const bytes = new Uint8Array(layout.uniform!.size);
+        packUniforms(kernel.label, layout.uniform!, launch.uniforms ?? {}, new DataView(bytes.buffer), 0);
+        uniform = { binding: b.binding, bytes };
         continue;
       }
       const value = launch.bindings[b.name];
@@ -258,7 +316,7 @@ export class Engine {
       const names = boundAs.get(buffer) ?? [];
       names.push(b.kind === 'read_write' ? `${b.name} (written)` : b.name);
       boundAs.set(buffer, names);
-      this.lastUse.set(buffer, this.batchId);
+      buffers.push(buffer);
       entries.push({ binding: b.binding, resource: { buffer, offset: 0, size } });
     }
     if (given.size) throw new OpError(kernel.label, `unknown binding(s) ${[...given].join(', ')}`);
@@ -273,24 +331,103 @@ export class Engine {
     if (x > maxDim || y > maxDim || z > maxDim) {
       throw new OpError(kernel.label, `dispatch of [${x}, ${y}, ${z}] workgroups exceeds the adapter's limit of ${maxDim} per dimension`);
     }
-    const bindGroup = this.device.createBindGroup({ label: kernel.label, layout: pipeline.getBindGroupLayout(0), entries });
+    const key = `${kernel.label}|${overrideKey(launch.overrides)}`;
+    return { kind: 'dispatch', kernel, key, entries, uniform, buffers, workgroups: [x, y, z] };
+  }
+
+  /** Records a bound launch into the open pass. */
+  private encode(d: Dispatch, pipeline: GPUComputePipeline): void {
+    const entries = d.uniform ? [...d.entries, { binding: d.uniform.binding, resource: this.uniformSlot(d.uniform.bytes) }] : d.entries;
+    for (const b of d.buffers) this.lastUse.set(b, this.batchId);
+    // The batch's error scope is open before the bind group is made, so its errors name the kernel.
+    this.ensureEncoder();
+    const bindGroup = this.device.createBindGroup({ label: d.kernel.label, layout: pipeline.getBindGroupLayout(0), entries });
     if (this.profiler) {
       // A profiled dispatch gets a timestamped pass of its own.
       this.endPass();
-      this.pass = this.ensureEncoder().beginComputePass({ timestampWrites: this.profiler.next(kernel.label) });
+      this.pass = this.ensureEncoder().beginComputePass({ timestampWrites: this.profiler.next(d.kernel.label) });
     }
     const pass = this.ensurePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y, z);
+    pass.dispatchWorkgroups(...d.workgroups);
     if (this.profiler) this.endPass();
-    this.batchKernels.push(kernel.label);
-    this.lastKernel = kernel.label;
-    if (!this.timing && this.batchKernels.length >= MAX_BATCH) this.flush();
+    this.batchKernels.push(d.kernel.label);
+    this.lastKernel = d.kernel.label;
+    if (!this.timing && this.batchKernels.length >= MAX_BATCH) this.submit();
   }
 
-  /** Submits everything recorded so far (without waiting for it). */
+  /** Starts compiling a first launch's pipeline; the backlog moves on when it is ready (or failed). */
+  private compile(kernel: Kernel, layout: KernelLayout, overrides: Overrides | undefined, key: string): void {
+    const module = this.module(kernel, layout);
+    const created = this.waitCall(() => this.device.createComputePipelineAsync(this.pipelineDescriptor(kernel, layout, module, overrides)));
+    this.compiling.add(key);
+    const failure = created.then(
+      (pipeline) => { this.pipelines.set(key, pipeline); return null; },
+      (err: GPUError) => err, // the launch is dropped; the error reaches the next download
+    ).finally(() => {
+      this.compiling.delete(key);
+      this.pump();
+    });
+    this.watchCompile(kernel, layout, module, failure);
+  }
+
+  /** Records the backlog up to the first launch whose pipeline is still compiling, then submits. */
+  private pump(): void {
+    const queue = this.backlog;
+    if (!queue || this.destroyed) return;
+    let done = 0;
+    try {
+      for (const c of queue) {
+        if (c.kind === 'dispatch') {
+          if (this.compiling.has(c.key)) break;
+          const pipeline = this.pipelines.get(c.key);
+          if (pipeline) this.encode(c, pipeline);
+        } else if (c.kind === 'write') {
+          this.writeNow(c.buffer, c.bytes);
+        } else if (c.kind === 'copy') {
+          this.endPass();
+          this.ensureEncoder().copyBufferToBuffer(c.src, 0, c.dst, 0, c.bytes);
+        } else {
+          this.harvestNow(c.checks);
+        }
+        done++;
+      }
+      this.submit();
+    } catch (e) {
+      // Recording failed (a lost device): what is left cannot run; the next download says why.
+      done = queue.length;
+      this.checks.push({ kernels: [this.lastKernel], promise: Promise.resolve(new OpError(this.lastKernel, (e as Error).message)) });
+    }
+    queue.splice(0, done);
+    if (queue.length) return;
+    this.backlog = null;
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves when the backlog is empty: everything asked for so far is recorded and submitted. */
+  private drained(): Promise<void> {
+    return this.backlog ? new Promise((resolve) => this.drainWaiters.push(resolve)) : Promise.resolve();
+  }
+
+  /** Commands waiting for a first launch's pipeline to compile (0 when launches record at once). */
+  get backlogSize(): number {
+    return this.backlog?.length ?? 0;
+  }
+
+  /** Resolves when the GPU has run everything asked for so far (no download, no error check). */
+  async finished(): Promise<void> {
+    await this.drained();
+    this.submit();
+    await this.waitCall(() => this.device.queue.onSubmittedWorkDone());
+  }
+
+  /** Submits everything recorded so far (without waiting for it); a backlog submits as it drains. */
   flush(): void {
+    if (!this.backlog) this.submit();
+  }
+
+  private submit(): void {
     if (!this.encoder) return;
     this.endPass();
     for (let i = 0; i <= this.uniformChunk && i < this.uniformChunks.length; i++) {
@@ -318,8 +455,9 @@ export class Engine {
 
   /** Waits until the GPU has finished all submitted work; throws errors it reported. */
   async sync(): Promise<void> {
+    await this.drained();
     this.harvestGuard();
-    this.flush();
+    this.submit();
     await this.waitCall(() => this.device.queue.onSubmittedWorkDone());
     await this.throwPendingErrors();
   }
@@ -329,6 +467,7 @@ export class Engine {
    * milliseconds from timestamp queries, or null when the adapter has no timestamp-query.
    */
   async gpuTime(record: () => void): Promise<number | null> {
+    await this.drained();
     if (!this.ctx.hasTimestamps) {
       record();
       await this.sync();
@@ -371,7 +510,8 @@ export class Engine {
       return null;
     }
     if (this.profiler) throw new Error('engine.profile: a profile is already running');
-    this.flush();
+    await this.drained();
+    this.submit();
     const profiler = new DispatchProfiler(this.device);
     this.profiler = profiler;
     try {
@@ -403,6 +543,8 @@ export class Engine {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.backlog = null;
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
     this.guard.destroy();
     this.pool.trim();
     this.readPool.trim();
@@ -414,10 +556,17 @@ export class Engine {
   /** Records the copy-out and reset of the guard slots in use; they are read after the next submit. */
   private harvestGuard(): void {
     if (!this.guard.used) return;
+    // The slots are free for new launches at once; their copy-out waits its turn behind a backlog.
+    const checks = this.guard.take();
+    if (this.backlog) this.backlog.push({ kind: 'guard', checks });
+    else this.harvestNow(checks);
+  }
+
+  private harvestNow(checks: GuardCheck[]): void {
     this.endPass();
-    const bytes = this.guard.bytes;
+    const bytes = Guard.bytesOf(checks);
     const staging = this.readPool.acquire(bytes);
-    const decode = this.guard.harvest(this.ensureEncoder(), staging)!;
+    const decode = this.guard.harvest(this.ensureEncoder(), staging, checks);
     this.guardReads.push({ staging, bytes, decode });
   }
 
@@ -455,9 +604,9 @@ export class Engine {
     this.pass = null;
   }
 
-  private uniformSlot(kernel: Kernel, layout: KernelLayout, launch: Launch): GPUBufferBinding {
-    const u = layout.uniform!;
-    const slot = Math.ceil(u.size / this.uniformAlign) * this.uniformAlign;
+  /** A slot for a packed uniform struct in the open batch's chunks (written to the GPU at submit). */
+  private uniformSlot(bytes: Uint8Array): GPUBufferBinding {
+    const slot = Math.ceil(bytes.byteLength / this.uniformAlign) * this.uniformAlign;
     if (this.uniformOffset + slot > UNIFORM_CHUNK) {
       this.uniformChunk++;
       this.uniformOffset = 0;
@@ -469,32 +618,35 @@ export class Engine {
       });
     }
     const chunk = this.uniformChunks[this.uniformChunk];
-    packUniforms(kernel.label, u, launch.uniforms ?? {}, new DataView(chunk.cpu), this.uniformOffset);
-    const binding = { buffer: chunk.gpu, offset: this.uniformOffset, size: u.size };
+    new Uint8Array(chunk.cpu, this.uniformOffset, bytes.byteLength).set(bytes);
+    const binding = { buffer: chunk.gpu, offset: this.uniformOffset, size: bytes.byteLength };
     this.uniformOffset += slot;
     return binding;
   }
 
-  private pipeline(kernel: Kernel, layout: KernelLayout, overrides: Overrides | undefined): GPUComputePipeline {
-    const key = `${kernel.label}|${overrideKey(overrides)}`;
+  /** The pipeline of a timed or profiled launch, compiled now if it has to be. */
+  private pipeline(kernel: Kernel, layout: KernelLayout, overrides: Overrides | undefined, key: string): GPUComputePipeline {
     let pipeline = this.pipelines.get(key);
     if (pipeline) return pipeline;
-    for (const name of Object.keys(overrides ?? {})) {
-      if (!layout.overrides.has(name)) throw new OpError(kernel.label, `shader has no override constant '${name}'`);
-    }
     this.device.pushErrorScope('validation');
     const module = this.module(kernel, layout);
-    const constants: Record<string, number> = {};
-    for (const [k, v] of Object.entries(overrides ?? {})) constants[k] = Number(v);
-    pipeline = this.device.createComputePipeline({
-      label: kernel.label,
-      layout: this.pipelineLayout(kernel, layout),
-      compute: { module, entryPoint: layout.entry, constants },
-    });
-    const compiled = this.waitCall(() => this.device.popErrorScope());
-    this.checks.push({ kernels: [kernel.label], promise: this.compileError(kernel, layout, module, compiled) });
+    pipeline = this.device.createComputePipeline(this.pipelineDescriptor(kernel, layout, module, overrides));
+    this.watchCompile(kernel, layout, module, this.waitCall(() => this.device.popErrorScope()));
     this.pipelines.set(key, pipeline);
     return pipeline;
+  }
+
+  private pipelineDescriptor(kernel: Kernel, layout: KernelLayout, module: GPUShaderModule, overrides: Overrides | undefined): GPUComputePipelineDescriptor {
+    const constants: Record<string, number> = {};
+    for (const [k, v] of Object.entries(overrides ?? {})) constants[k] = Number(v);
+    return { label: kernel.label, layout: this.pipelineLayout(kernel, layout), compute: { module, entryPoint: layout.entry, constants } };
+  }
+
+  /** Queues the check of a pipeline's compilation: WGSL errors by file and line, else WebGPU's error. */
+  private watchCompile(kernel: Kernel, layout: KernelLayout, module: GPUShaderModule, error: Promise<GPUError | null>): void {
+    const promise = this.compileError(kernel, layout, module, error);
+    promise.catch(() => {}); // rejected before anyone awaits it is not "unhandled": the next download throws it
+    this.checks.push({ kernels: [kernel.label], promise });
   }
 
   private module(kernel: Kernel, layout: KernelLayout): GPUShaderModule {

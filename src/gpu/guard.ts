@@ -42,11 +42,6 @@ export class Guard {
     return this.checks.length;
   }
 
-  /** Bytes a harvest copies out. */
-  get bytes(): number {
-    return this.checks.length * SLOT_BYTES;
-  }
-
   get full(): boolean {
     return this.checks.length === GUARD_SLOTS;
   }
@@ -58,15 +53,24 @@ export class Guard {
     return this.checks.length - 1;
   }
 
-  /**
-   * Records into `encoder` a copy of the used slots to `staging` and their reset; returns what to
-   * do once the copy can be read (after the submit), or null when no slot is in use.
-   */
-  harvest(encoder: GPUCommandEncoder, staging: GPUBuffer): ((words: Uint32Array) => OpError | null) | null {
+  /** Hands the used slots' checks to a harvest and frees the slots for new launches. */
+  take(): GuardCheck[] {
     const checks = this.checks;
-    if (!checks.length) return null;
     this.checks = [];
-    const bytes = checks.length * SLOT_BYTES;
+    return checks;
+  }
+
+  /** Bytes a harvest of these checks copies out. */
+  static bytesOf(checks: readonly GuardCheck[]): number {
+    return checks.length * SLOT_BYTES;
+  }
+
+  /**
+   * Records into `encoder` a copy of the taken slots to `staging` and their reset; returns what to
+   * do once the copy can be read (after the submit).
+   */
+  harvest(encoder: GPUCommandEncoder, staging: GPUBuffer, checks: GuardCheck[]): (words: Uint32Array) => OpError | null {
+    const bytes = Guard.bytesOf(checks);
     encoder.copyBufferToBuffer(this.buffer, 0, staging, 0, bytes);
     encoder.clearBuffer(this.buffer, 0, bytes);
     return (words) => {

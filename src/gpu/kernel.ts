@@ -108,8 +108,12 @@ export class Kernel {
   }
 }
 
-export function reflectKernel(source: ShaderSource, entry: string): KernelLayout {
-  let reflect: WgslReflect;
+// One parse per shader source, shared by its entry points (parsing is most of a kernel's first-launch cost).
+const parsed = new WeakMap<ShaderSource, WgslReflect>();
+
+function parse(source: ShaderSource): WgslReflect {
+  let reflect = parsed.get(source);
+  if (reflect) return reflect;
   try {
     reflect = new WgslReflect(source.code);
   } catch (e) {
@@ -118,6 +122,12 @@ export function reflectKernel(source: ShaderSource, entry: string): KernelLayout
     const where = m ? source.origin(Number(m[1])) : { file: `${source.name}.wgsl`, line: 0 };
     throw new ShaderCompileError(`shaders/${where.file}:${where.line}: WGSL parse error: ${msg.replace(/\.*\s*Line:\s*\d+/, '')}`);
   }
+  parsed.set(source, reflect);
+  return reflect;
+}
+
+export function reflectKernel(source: ShaderSource, entry: string): KernelLayout {
+  const reflect = parse(source);
   const fn = reflect.entry.compute.find((e) => e.name === entry);
   if (!fn) throw new ShaderCompileError(`shaders/${source.name}.wgsl has no @compute entry point '${entry}'`);
   // Only the bindings this entry point uses (directly or through functions it calls) belong to its

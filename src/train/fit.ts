@@ -210,8 +210,7 @@ export async function fit<E>(model: BertTaskModel, data: Data<E>, options: FitOp
           });
         }
         // Submit this step, then wait for the previous one (no download): one step in flight.
-        e.flush();
-        const done = e.waitCall(() => e.device.queue.onSubmittedWorkDone());
+        const done = e.finished();
         if (inFlight) await inFlight;
         inFlight = done;
         step++;
