@@ -40,8 +40,8 @@ describe('first launches wait for their pipelines in order', () => {
   it('launches of pipelines that are ready wait behind one that is compiling', async () => {
     const x = tensor([1, 2, 3, 4]);
     const y = tensor([0, 0, 0, 0]);
-    affine(x, y, 1, 0, 256); // compiled (or compiling) already by other tests: the common workgroup size
-    await engine().sync();
+    affine(x, y, 1, 0, 256);
+    await engine().sync(); // the WG 256 pipeline is ready from here on
     affine(x, y, 0, 5); // new: y = 5
     affine(y, x, 2, 0, 256); // ready pipeline, reads y: must see 5, not 1..4
     expect(Array.from(await x.data())).toEqual([10, 10, 10, 10]);

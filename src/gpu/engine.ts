@@ -50,7 +50,6 @@ interface Dispatch {
   entries: GPUBindGroupEntry[];
   /** The packed uniform struct and its binding number, if the kernel has one. */
   uniform: { binding: number; bytes: Uint8Array } | null;
-  buffers: GPUBuffer[];
   workgroups: [number, number, number];
 }
 
@@ -295,7 +294,6 @@ export class Engine {
   /** Checks a launch against its kernel's WGSL and resolves its bindings (throws at the call, never later). */
   private bind(kernel: Kernel, layout: KernelLayout, launch: Launch): Dispatch {
     const entries: GPUBindGroupEntry[] = [];
-    const buffers: GPUBuffer[] = [];
     let uniform: Dispatch['uniform'] = null;
     const given = new Set(Object.keys(launch.bindings));
     const boundAs = new Map<GPUBuffer, string[]>();
@@ -316,7 +314,6 @@ export class Engine {
       const names = boundAs.get(buffer) ?? [];
       names.push(b.kind === 'read_write' ? `${b.name} (written)` : b.name);
       boundAs.set(buffer, names);
-      buffers.push(buffer);
       entries.push({ binding: b.binding, resource: { buffer, offset: 0, size } });
     }
     if (given.size) throw new OpError(kernel.label, `unknown binding(s) ${[...given].join(', ')}`);
@@ -332,13 +329,13 @@ export class Engine {
       throw new OpError(kernel.label, `dispatch of [${x}, ${y}, ${z}] workgroups exceeds the adapter's limit of ${maxDim} per dimension`);
     }
     const key = `${kernel.label}|${overrideKey(launch.overrides)}`;
-    return { kind: 'dispatch', kernel, key, entries, uniform, buffers, workgroups: [x, y, z] };
+    return { kind: 'dispatch', kernel, key, entries, uniform, workgroups: [x, y, z] };
   }
 
   /** Records a bound launch into the open pass. */
   private encode(d: Dispatch, pipeline: GPUComputePipeline): void {
+    for (const e of d.entries) this.lastUse.set((e.resource as GPUBufferBinding).buffer, this.batchId);
     const entries = d.uniform ? [...d.entries, { binding: d.uniform.binding, resource: this.uniformSlot(d.uniform.bytes) }] : d.entries;
-    for (const b of d.buffers) this.lastUse.set(b, this.batchId);
     // The batch's error scope is open before the bind group is made, so its errors name the kernel.
     this.ensureEncoder();
     const bindGroup = this.device.createBindGroup({ label: d.kernel.label, layout: pipeline.getBindGroupLayout(0), entries });
