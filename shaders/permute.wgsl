@@ -1,8 +1,9 @@
 // y = x with its axes permuted, on 32-bit words. Each output index is decomposed over the
-// output shape and gathered through the input strides taken in permuted order.
+// output shape and gathered through the input strides taken in permuted order. The launcher merges
+// the axes that stay together first (collapseAxes); RANK is what is left, a constant, so the loop
+// unrolls with constant uniform indices and the outermost coordinate needs no modulo.
 struct Params {
   n: u32,
-  rank: u32,
   shape: array<vec4<u32>, 2>,     // output shape
   strides: array<vec4<u32>, 2>,   // input stride of each output axis
 }
@@ -11,6 +12,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> y: array<u32>;   // (n) = shape
 
 override WG: u32 = 256;
+override RANK: u32 = 1;
 
 fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
   return v[d / 4u][d % 4u];
@@ -22,10 +24,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= p.n) { return; }
   var rest = i;
   var src = 0u;
-  for (var d = i32(p.rank) - 1; d >= 0; d--) {
-    let size = dim(p.shape, u32(d));
-    src += (rest % size) * dim(p.strides, u32(d));
+  for (var d = RANK - 1u; d > 0u; d--) {
+    let size = dim(p.shape, d);
+    src += (rest % size) * dim(p.strides, d);
     rest = rest / size;
   }
-  y[i] = x[src];
+  y[i] = x[src + rest * dim(p.strides, 0u)];
 }

@@ -1,11 +1,12 @@
 // y = f(x) elementwise (activations f32 or f16, computed in f32). OP selects f at pipeline creation (an override constant), so
-// each op compiles to straight-line code. `alpha` and `beta` parameterise a few ops.
+// each op compiles to straight-line code. `alpha` and `beta` parameterise a few ops. vec4s in a
+// grid-stride loop over whole buffers (as in gelu.wgsl): the last vec4's padding lanes land in padding.
 //!include common.wgsl
 
-struct Params { n: u32, alpha: f32, beta: f32 }
+struct Params { n4: u32, stride: u32, alpha: f32, beta: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<act>;         // (n)
-@group(0) @binding(2) var<storage, read_write> y: array<act>;   // (n)
+@group(0) @binding(1) var<storage, read> x: array<vec4<act>>;         // (n) as vec4s, the last one padded
+@group(0) @binding(2) var<storage, read_write> y: array<vec4<act>>;   // like x
 
 override OP: u32 = 0;
 override WG: u32 = 256;
@@ -68,8 +69,9 @@ fn apply(v: f32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= p.n) { return; }
-  y[i] = act(apply(f32(x[i])));
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  for (var i = gid.x; i < p.n4; i += p.stride) {
+    let v = vec4<f32>(x[i]);
+    y[i] = vec4<act>(vec4(apply(v.x), apply(v.y), apply(v.z), apply(v.w)));
+  }
 }

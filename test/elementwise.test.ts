@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tensor, tidy, ops } from '../src/node.ts';
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from '../src/kernels/elementwise.ts';
+import { broadcastShapes, broadcastStrides, collapseAxes } from '../src/kernels/shape.ts';
 import { binaryRef, broadcastRef, unaryRef } from './reference/elementwise.ts';
 import { gpu } from './util/gpu.ts';
 import { uniform } from './util/random.ts';
@@ -45,6 +46,9 @@ describe('binary ops with broadcasting match float64', () => {
   const cases: [number[], number[]][] = [
     [[129], [129]], [[7, 127], [127]], [[3, 1, 5], [1, 7, 1]], [[513, 1], [1, 3]], [[1], [2, 3, 4]],
     [[], [7]], [[2, 3, 4, 5, 1, 2, 1, 3], [3, 1, 5, 7, 2, 1, 3]],
+    // Axes that collapse before launch: [4, 7, 5] + [7, 5] is [4, 35] + [35]; [3, 5, 7] + [3, 1, 7]
+    // keeps three axes; size-1 axes everywhere is rank 1.
+    [[4, 7, 5], [7, 5]], [[3, 5, 7], [3, 1, 7]], [[1, 1], [1]], [[2, 1, 129], [1, 3, 1]],
   ];
   for (const op of Object.keys(BINARY_OPS) as BinaryOp[]) {
     it(op, async () => {
@@ -73,6 +77,19 @@ describe('binary ops with broadcasting match float64', () => {
   it('names the op and both shapes when shapes do not broadcast', () => {
     expect(() => ops.add(tensor(new Float32Array(6), [2, 3]), tensor(new Float32Array(4), [4])))
       .toThrow('add: shapes [2, 3] and [4] do not broadcast (axis 1: 3 vs 4)');
+  });
+
+  it('collapses axes that both operands walk alike, and only those', () => {
+    const collapse = (a: number[], b: number[]) => {
+      const out = broadcastShapes('add', a, b);
+      return collapseAxes(out, broadcastStrides(a, out), broadcastStrides(b, out));
+    };
+    expect(collapse([16, 128, 128], [128])).toEqual({ shape: [2048, 128], strides: [[128, 1], [0, 1]] });
+    expect(collapse([16, 128, 128], [128, 128])).toEqual({ shape: [16, 16384], strides: [[16384, 1], [0, 1]] });
+    expect(collapse([16, 128, 1], [16, 128, 1])).toEqual({ shape: [2048], strides: [[1], [1]] });
+    expect(collapse([3, 5, 7], [3, 1, 7])).toEqual({ shape: [3, 5, 7], strides: [[35, 7, 1], [7, 0, 1]] });
+    expect(collapse([7, 1, 5], [1, 3, 1])).toEqual({ shape: [7, 3, 5], strides: [[5, 0, 1], [0, 1, 0]] });
+    expect(collapse([1, 1], [1])).toEqual({ shape: [1], strides: [[0], [0]] });
   });
 
   it('rejects integer tensors with the op name and dtype', () => {

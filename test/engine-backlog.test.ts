@@ -10,8 +10,11 @@ beforeAll(gpu);
 const unary = new Kernel({ shader: 'unary' });
 // A workgroup size no other test uses gives a pipeline that is not compiled yet.
 let nextWG = 8;
-const affine = (x: ReturnType<typeof tensor>, y: ReturnType<typeof tensor>, alpha: number, beta: number, WG = nextWG++) =>
-  engine().run(unary, { bindings: { x, y }, uniforms: { n: x.size, alpha, beta }, overrides: { OP: 0, WG }, workgroups: [Math.ceil(x.size / WG)] });
+const affine = (x: ReturnType<typeof tensor>, y: ReturnType<typeof tensor>, alpha: number, beta: number, WG = nextWG++) => {
+  const n4 = Math.ceil(x.size / 4);
+  const groups = Math.ceil(n4 / WG);
+  engine().run(unary, { bindings: { x, y }, uniforms: { n4, stride: groups * WG, alpha, beta }, overrides: { OP: 0, WG }, workgroups: [groups] });
+};
 
 describe('first launches wait for their pipelines in order', () => {
   it('a write after a waiting launch lands after it', async () => {

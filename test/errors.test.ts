@@ -55,7 +55,7 @@ describe('errors a person can act on', () => {
     const notStorage = engine().device.createBuffer({ size: 16, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
     engine().run(k, {
       bindings: { x: tensor([1, 2, 3, 4]), y: notStorage },
-      uniforms: { n: 4, alpha: 1, beta: 0 },
+      uniforms: { n4: 1, stride: 64, alpha: 1, beta: 0 },
       workgroups: [1],
     });
     const err = await engine().sync().then(() => null, (e: Error) => e);
@@ -68,12 +68,12 @@ describe('errors a person can act on', () => {
     const k = new Kernel({ shader: 'unary' });
     const x = tensor([1, 2]);
     const y = tensor([0, 0]);
-    const u = { n: 2, alpha: 1, beta: 0 };
+    const u = { n4: 1, stride: 64, alpha: 1, beta: 0 };
     const run = (launch: object) => () => engine().run(k, { bindings: { x, y }, uniforms: u, workgroups: [1], ...launch });
     expect(run({ bindings: { x } })).toThrow("unary: binding 'y' was not given (kernel bindings: p, x, y)");
     expect(run({ bindings: { x, y, z: y } })).toThrow('unary: unknown binding(s) z');
-    expect(run({ uniforms: { n: 2, alpha: 1 } })).toThrow("kernel 'unary': uniform member 'beta' was not given");
-    expect(run({ uniforms: { ...u, gamma: 1 } })).toThrow("kernel 'unary': uniform struct has no member 'gamma' (members: n, alpha, beta)");
+    expect(run({ uniforms: { n4: 1, stride: 64, alpha: 1 } })).toThrow("kernel 'unary': uniform member 'beta' was not given");
+    expect(run({ uniforms: { ...u, gamma: 1 } })).toThrow("kernel 'unary': uniform struct has no member 'gamma' (members: n4, stride, alpha, beta)");
     expect(run({ overrides: { TILE: 4 } })).toThrow("unary: shader has no override constant 'TILE'");
     expect(run({ bindings: { x, y: x } })).toThrow('unary: one tensor is bound as x and y (written); an output may not alias another binding');
     expect(run({ workgroups: [70_000] })).toThrow('unary: dispatch of [70000, 1, 1] workgroups exceeds the adapter\'s limit of 65535 per dimension');

@@ -53,13 +53,26 @@ describe('f16 elementwise ops', () => {
         assertClose(got, ref, f16Stored(op === 'exp' || op === 'tanh' ? TOL.transcendental : TOL.arithmetic), `${op} n=${n}`);
       }
     }
-    for (const [as, bs] of [[[7, 129], [129]], [[3, 1, 5], [2, 5]], [[1], [127]]] as number[][][]) {
+    // (Scalar path; vec4 path with a repeated operand, a row-vector one, a column one, and equal shapes.)
+    for (const [as, bs] of [[[7, 129], [129]], [[3, 1, 5], [2, 5]], [[1], [127]], [[5, 3, 8], [3, 8]], [[6, 4], [6, 1]], [[7, 9], [7, 9]]] as number[][][]) {
       const a = halves(as.reduce((p, q) => p * q, 1), seed++);
       const b = halves(bs.reduce((p, q) => p * q, 1), seed++);
       for (const op of ['add', 'mul'] as const) {
         const got = await read(tidy(() => ops.binary(op, f16(a, as), f16(b, bs))));
         assertClose(got, broadcastRef(op, a.v, as, b.v, bs).out, f16Stored(TOL.arithmetic), `${op} ${as} ${bs}`);
       }
+    }
+  });
+
+  it('addInto accumulates f16 in place at awkward sizes', async () => {
+    const { addInto } = await import('../src/kernels/elementwise.ts');
+    for (const n of [1, 7, 513]) {
+      const a = halves(n, seed++);
+      const b = halves(n, seed++);
+      const acc = f16(a, [n]);
+      addInto(acc, f16(b, [n]));
+      assertClose(await read(acc), Float64Array.from(a.v, (v, i) => v + b.v[i]), f16Stored(TOL.arithmetic), `addInto n=${n}`);
+      acc.dispose();
     }
   });
 

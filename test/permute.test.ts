@@ -11,6 +11,8 @@ describe('permute and transpose', () => {
   const cases: [number[], number[]][] = [
     [[7], [0]], [[127, 129], [1, 0]], [[1, 513], [1, 0]], [[3, 7, 5], [2, 0, 1]], [[2, 3, 4, 5], [0, 2, 1, 3]],
     [[3, 1, 4, 1, 5], [4, 3, 2, 1, 0]], [[2, 2, 2, 2, 2, 2, 2, 3], [7, 6, 5, 4, 3, 2, 1, 0]],
+    // Axes that move together collapse before launch ([5, 7, 3, 4] -> [35, 12] -> [12, 35]); the identity is a copy.
+    [[5, 7, 3, 4], [2, 3, 0, 1]], [[4, 7, 129], [0, 1, 2]], [[1, 1], [1, 0]], [[2, 1, 7, 5], [0, 1, 3, 2]],
   ];
   it('matches the reference for f32 and i32', async () => {
     for (const [shape, perm] of cases) {

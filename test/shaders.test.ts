@@ -138,14 +138,20 @@ const attnDropout = { ...attn, threshold: 858993459, drop_scale: 1.25, seed_lo: 
 
 const CASES: Record<string, RaceCase[]> = {
   // ---- engine shaders
-  'unary:main': [{ uniforms: { n: 40, alpha: 2, beta: 1 }, overrides: { WG: 16, OP: 9 }, workgroups: [3] }],
+  'unary:main': [{ uniforms: { n4: 10, stride: 8, alpha: 2, beta: 1 }, overrides: { WG: 4, OP: 9 }, workgroups: [2] }],
   'binary:main': [
-    { uniforms: { n: 24, rank: 2, shape: [4, 6], a_strides: [6, 1], b_strides: [0, 1] }, overrides: { WG: 16, OP: 2 }, workgroups: [2] },
-    { uniforms: { n: 24, rank: 1, shape: [24], a_strides: [1], b_strides: [1] }, overrides: { WG: 16, OP: 0, BROADCAST: false }, workgroups: [2] },
+    { uniforms: { n: 24, stride: 0, a_splat: 0, b_splat: 0, shape: [4, 6], a_strides: [6, 1], b_strides: [0, 1] }, overrides: { WG: 16, OP: 2, RANK: 2 }, workgroups: [2] },
+    { uniforms: { n: 30, stride: 0, a_splat: 0, b_splat: 0, shape: [2, 3, 5], a_strides: [5, 0, 1], b_strides: [0, 5, 1] }, overrides: { WG: 16, OP: 0, RANK: 3 }, workgroups: [2] },
   ],
-  'binary:accumulate': [{ uniforms: { n: 24, rank: 0, shape: [], a_strides: [], b_strides: [] }, overrides: { WG: 16 }, workgroups: [2] }],
-  'fill:main': [{ uniforms: { n: 20, bits: 7 }, overrides: { WG: 16 }, workgroups: [2] }],
-  'copy:main': [{ uniforms: { n: 20 }, overrides: { WG: 16 }, workgroups: [2] }],
+  'binary:main4': [
+    // [4, 8] + [8] (a row vector), [4, 8] + [4, 1] (a column: one value per vec4), equal shapes.
+    { uniforms: { n: 8, stride: 8, a_splat: 0, b_splat: 0, shape: [4, 8], a_strides: [8, 1], b_strides: [0, 1] }, overrides: { WG: 4, OP: 2, RANK: 2 }, workgroups: [2] },
+    { uniforms: { n: 8, stride: 8, a_splat: 0, b_splat: 1, shape: [4, 8], a_strides: [8, 1], b_strides: [1, 0] }, overrides: { WG: 4, OP: 0, RANK: 2 }, workgroups: [2] },
+    { uniforms: { n: 6, stride: 4, a_splat: 0, b_splat: 0, shape: [23], a_strides: [1], b_strides: [1] }, overrides: { WG: 4, OP: 1, RANK: 1 }, workgroups: [1] },
+  ],
+  'binary:accumulate': [{ uniforms: { n: 6, stride: 8, a_splat: 0, b_splat: 0, shape: [], a_strides: [], b_strides: [] }, overrides: { WG: 4 }, workgroups: [2] }],
+  'fill:main': [{ uniforms: { n4: 5, stride: 4, bits: 7 }, overrides: { WG: 4 }, workgroups: [1] }],
+  'copy:main': [{ uniforms: { n4: 5, stride: 8 }, overrides: { WG: 4 }, workgroups: [2] }],
   'cast:main': [
     { uniforms: { n: 20 }, overrides: { WG: 16, FROM: 0, TO: 3 }, workgroups: [1] },
     { uniforms: { n: 20 }, overrides: { WG: 16, FROM: 3, TO: 1 }, workgroups: [2] },
@@ -155,7 +161,7 @@ const CASES: Record<string, RaceCase[]> = {
     { uniforms: { outer: 1, len: 50, inner: 1, chunks: 3, scale: 1 }, overrides: { WG: 8, OP: 1 }, workgroups: [3] },
   ],
   'reduce:columns': [{ uniforms: { outer: 2, len: 5, inner: 9, chunks: 1, scale: 0.2 }, overrides: { WG: 16, OP: 0 }, workgroups: [2] }],
-  'permute:main': [{ uniforms: { n: 24, rank: 3, shape: [2, 4, 3], strides: [1, 6, 2] }, overrides: { WG: 16 }, workgroups: [2] }],
+  'permute:main': [{ uniforms: { n: 24, shape: [2, 4, 3], strides: [1, 6, 2] }, overrides: { WG: 16, RANK: 3 }, workgroups: [2] }],
 
   // ---- matmul: the tiles of MATMUL_TILES (row-major A 2 x 6, transposed A 4 x 4, exchanged
   // operands for a small M), tiled with its dynamic layout, gemv, split-K partials and their reduce.

@@ -310,11 +310,11 @@ export class Engine {
       given.delete(b.name);
       if (value instanceof Tensor) this.checkOwn(kernel.label, value);
       const buffer = value instanceof Tensor ? value.buffer : value;
-      const size = value instanceof Tensor ? value.storage.bytes : buffer.size;
       const names = boundAs.get(buffer) ?? [];
       names.push(b.kind === 'read_write' ? `${b.name} (written)` : b.name);
       boundAs.set(buffer, names);
-      entries.push({ binding: b.binding, resource: { buffer, offset: 0, size } });
+      // Whole buffers (pool sizes are multiples of 16 bytes), so vec4 views reach a tensor's last element.
+      entries.push({ binding: b.binding, resource: { buffer, offset: 0, size: buffer.size } });
     }
     if (given.size) throw new OpError(kernel.label, `unknown binding(s) ${[...given].join(', ')}`);
     for (const names of boundAs.values()) {

@@ -55,7 +55,7 @@ export function adamw(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, opts: A
   const bc2 = 1 - beta2 ** step;
   // Whole buffers (multiples of 16 bytes): see shaders/adamw.wgsl.
   engine().run(adamwKernel, {
-    bindings: { param: param.buffer, grad: grad.buffer, m: m.buffer, v: v.buffer, grad_scale: opts.gradScale ?? grad },
+    bindings: { param, grad, m, v, grad_scale: opts.gradScale ?? grad },
     uniforms: {
       n4, stride: groups * WG, beta1, beta2, eps,
       decay: 1 - lr * weightDecay, step_size: lr / bc1, inv_sqrt_bc2: 1 / Math.sqrt(bc2),
@@ -81,7 +81,7 @@ export function globalNorm(tensors: readonly Tensor[]): Tensor<FloatDType> {
   for (const t of nonEmpty) {
     const groups = sumsqGroups(t.size);
     e.run(sumsqKernel, {
-      bindings: { src: t, src4: t.buffer, partial },
+      bindings: { src: t, src4: t, partial },
       uniforms: { n: t.size, groups, offset, max_norm: 0 },
       overrides: { WG: NORM_WG },
       workgroups: [groups],

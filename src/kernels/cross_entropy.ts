@@ -103,7 +103,7 @@ export function sparseCrossEntropy(logits: Tensor, labels: Labels, opts: CrossEn
     const { guard, slot } = c.uploaded ? { guard: e.guard.buffer, slot: 0 } : e.guardSlot(c.check);
     e.run(forwardKernel.as(logits.dtype), {
       // logits4 views the whole buffer (a multiple of 16 bytes) so even a tiny tensor binds as vec4s.
-      bindings: { ...bindings, logits, logits4: logits.buffer, lse, rowloss, guard },
+      bindings: { ...bindings, logits, logits4: logits, lse, rowloss, guard },
       uniforms: { ...uniforms, guard_slot: slot },
       overrides: { ...overrides, WG: l.wg, TPR: l.tpr },
       workgroups: rowGroups(c.N, l),
@@ -150,7 +150,7 @@ export function sparseCrossEntropyBackward(
   const vec4 = c.V >= 4 && !opts.scalar;
   e.run((vec4 ? backwardVec4Kernel : backwardKernel).as(logits.dtype), {
     bindings: vec4
-      ? { ...bindings, logits4: logits.buffer, saved_lse: lse, scale_in: scale, dlogits4: dlogits.buffer }
+      ? { ...bindings, logits4: logits, saved_lse: lse, scale_in: scale, dlogits4: dlogits }
       : { ...bindings, logits, saved_lse: lse, scale_in: scale, dlogits },
     uniforms,
     overrides: { ...overrides, WG: l.wg, TPR: l.tpr },

@@ -4,13 +4,17 @@ import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import type { FloatDType } from '../gpu/dtype.ts';
-import { MAX_RANK, broadcastShapes, broadcastStrides, expectDType, expectFloat, grid } from './shape.ts';
+import { MAX_RANK, broadcastShapes, broadcastStrides, collapseAxes, expectDType, expectFloat, grid } from './shape.ts';
 import { OpError, shapeStr } from '../gpu/errors.ts';
+import { strideGroups } from './launch.ts';
 
 const unaryKernel = new Kernel({ shader: 'unary' });
 const binaryKernel = new Kernel({ shader: 'binary' });
+const binary4Kernel = new Kernel({ shader: 'binary', entry: 'main4' });
 const accumulateKernel = new Kernel({ shader: 'binary', entry: 'accumulate' });
 const WG = 256;
+// The grid-stride vec4 kernels' workgroup (gelu's).
+const WG4 = 64;
 
 export const UNARY_OPS = {
   affine: 0, neg: 1, exp: 2, log: 3, sqrt: 4, rsqrt: 5, abs: 6, tanh: 7, relu: 8,
@@ -26,11 +30,13 @@ export function unary(op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor<Float
   const e = engine();
   const y = e.empty(x.shape, x.dtype as FloatDType);
   if (x.size > 0) {
+    const n4 = Math.ceil(x.size / 4);
+    const groups = strideGroups(n4, WG4);
     e.run(unaryKernel.as(x.dtype), {
       bindings: { x, y },
-      uniforms: { n: x.size, alpha, beta },
-      overrides: { OP: UNARY_OPS[op], WG },
-      workgroups: grid(x.size, WG),
+      uniforms: { n4, stride: groups * WG4, alpha, beta },
+      overrides: { OP: UNARY_OPS[op], WG: WG4 },
+      workgroups: [groups],
     });
   }
   return y;
@@ -43,19 +49,29 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor<FloatDType> {
   const e = engine();
   const y = e.empty(shape, a.dtype as FloatDType);
   if (y.size === 0) return y;
-  const same = a.size === y.size && b.size === y.size;
-  e.run(binaryKernel.as(a.dtype), {
-    bindings: { a, b, y },
-    uniforms: {
-      n: y.size,
-      rank: shape.length,
-      shape,
-      a_strides: broadcastStrides(a.shape, shape),
-      b_strides: broadcastStrides(b.shape, shape),
-    },
-    overrides: { OP: BINARY_OPS[op], BROADCAST: !same, WG },
-    workgroups: grid(y.size, WG),
-  });
+  const { shape: axes, strides: [as, bs] } = collapseAxes(shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
+  const rank = axes.length;
+  const uniforms = { shape: axes, a_strides: as, b_strides: bs, a_splat: Number(as[rank - 1] === 0), b_splat: Number(bs[rank - 1] === 0) };
+  const overrides = { OP: BINARY_OPS[op], RANK: rank, WG };
+  // vec4s when every vec4 of y lies in one row of the innermost axis (one axis: the last one's
+  // padding lanes land in padding); see shaders/binary.wgsl.
+  if (rank === 1 || axes[rank - 1] % 4 === 0) {
+    const n4 = Math.ceil(y.size / 4);
+    const groups = strideGroups(n4, WG4);
+    e.run(binary4Kernel.as(a.dtype), {
+      bindings: { a, a4: a, b, b4: b, y4: y },
+      uniforms: { n: n4, stride: groups * WG4, ...uniforms },
+      overrides: { ...overrides, WG: WG4 },
+      workgroups: [groups],
+    });
+  } else {
+    e.run(binaryKernel.as(a.dtype), {
+      bindings: { a, b, y },
+      uniforms: { n: y.size, stride: 0, ...uniforms },
+      overrides,
+      workgroups: grid(y.size, WG),
+    });
+  }
   return y;
 }
 
@@ -66,11 +82,13 @@ export function addInto(acc: Tensor, x: Tensor): void {
     throw new OpError('addInto', `x ${shapeStr(x.shape)} must have acc's shape ${shapeStr(acc.shape)}`);
   }
   if (acc.size === 0) return;
+  const n4 = Math.ceil(acc.size / 4);
+  const groups = strideGroups(n4, WG4);
   engine().run(accumulateKernel.as(acc.dtype), {
-    bindings: { acc, b: x },
-    uniforms: { n: acc.size, rank: 0, shape: [], a_strides: [], b_strides: [] },
-    overrides: { WG },
-    workgroups: grid(acc.size, WG),
+    bindings: { acc4: acc, b4: x },
+    uniforms: { n: n4, stride: groups * WG4, a_splat: 0, b_splat: 0, shape: [], a_strides: [], b_strides: [] },
+    overrides: { WG: WG4 },
+    workgroups: [groups],
   });
 }
 

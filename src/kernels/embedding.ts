@@ -78,7 +78,7 @@ function gatherRowsOf(table: Tensor, ids: Tensor, r: Rows, outShape: number[], c
   // Host-checked ids still bind the guard (one pipeline either way) but cannot fail.
   const { guard, slot } = check ? e.guardSlot(check) : { guard: e.guard.buffer, slot: 0 };
   e.run((vec4 ? gatherVec4Kernel : gatherKernel).as(dtype), {
-    bindings: vec4 ? { ids, table4: table.buffer, out4: out, guard } : { ids, table: table.buffer, out, guard },
+    bindings: vec4 ? { ids, table4: table, out4: out, guard } : { ids, table, out, guard },
     uniforms: uniformsOf(r, c, 0, 0, shape.rowsPerGroup, slot),
     overrides: { WG, TABLE_F16: table.dtype === 'f16' },
     workgroups: shape.workgroups,
@@ -107,7 +107,7 @@ function scatterAdd(dy: Tensor, ids: Tensor, r: Rows, outShape: number[], dtype:
   e.run(placeKernel, { bindings: { ids, cursor, sorted }, uniforms, overrides: { WG }, workgroups: blocks });
   const shape = rowMajor(c, r.V);
   e.run((vec4 ? accumulateVec4Kernel : accumulateKernel).as(dtype), {
-    bindings: vec4 ? { dy4: dy.buffer, starts: rowStart, order: sorted, dtable4: dtable } : { dy: dy.buffer, starts: rowStart, order: sorted, dtable },
+    bindings: vec4 ? { dy4: dy, starts: rowStart, order: sorted, dtable4: dtable } : { dy, starts: rowStart, order: sorted, dtable },
     uniforms: { ...uniforms, rows_per_group: shape.rowsPerGroup },
     overrides: { WG, DY_F16: dy.dtype === 'f16' },
     workgroups: shape.workgroups,

@@ -4,6 +4,7 @@ import { OpError, shapeStr } from '../gpu/errors.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Shape, Tensor } from '../gpu/tensor.ts';
+import { strideGroups } from './launch.ts';
 import { grid } from './shape.ts';
 
 const fillKernel = new Kernel({ shader: 'fill' });
@@ -11,6 +12,14 @@ const copyKernel = new Kernel({ shader: 'copy' });
 const castKernel = new Kernel({ shader: 'cast' });
 const WG = 256;
 const CODE: Record<DType, number> = { f32: 0, i32: 1, u32: 2, f16: 3 };
+
+// fill and copy: vec4s of words in a grid-stride loop over whole buffers (multiples of 16 bytes).
+const WG4 = 64;
+function wordVec4s(bytes: number): { n4: number; stride: number; groups: number } {
+  const n4 = Math.max(1, Math.ceil(bytes / 16));
+  const groups = strideGroups(n4, WG4);
+  return { n4, stride: groups * WG4, groups };
+}
 
 const scratch = new DataView(new ArrayBuffer(4));
 
@@ -28,12 +37,12 @@ function pattern(value: number, dtype: DType): number {
 
 /** Overwrites every element of `t` with `value` (in place). */
 export function fill(t: Tensor, value: number): Tensor {
-  const words = t.storage.bytes / 4;
+  const { n4, stride, groups } = wordVec4s(t.storage.bytes);
   engine().run(fillKernel, {
     bindings: { y: t },
-    uniforms: { n: words, bits: pattern(value, t.dtype) },
-    overrides: { WG },
-    workgroups: grid(words, WG),
+    uniforms: { n4, stride, bits: pattern(value, t.dtype) },
+    overrides: { WG: WG4 },
+    workgroups: [groups],
   });
   return t;
 }
@@ -57,8 +66,9 @@ export function copyInto(x: Tensor, y: Tensor): void {
   if (x.dtype !== y.dtype || x.size !== y.size) {
     throw new OpError('copyInto', `source ${shapeStr(x.shape)} ${x.dtype} and destination ${shapeStr(y.shape)} ${y.dtype} differ`);
   }
-  const words = x.storage.bytes / 4;
-  engine().run(copyKernel, { bindings: { x, y }, uniforms: { n: words }, overrides: { WG }, workgroups: grid(words, WG) });
+  if (x.buffer === y.buffer) return;
+  const { n4, stride, groups } = wordVec4s(x.storage.bytes);
+  engine().run(copyKernel, { bindings: { x, y }, uniforms: { n4, stride }, overrides: { WG: WG4 }, workgroups: [groups] });
 }
 
 /** Converts to another dtype. Floats to ints truncate toward zero and saturate; NaN becomes 0. */

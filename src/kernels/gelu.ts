@@ -30,7 +30,7 @@ export function gelu(x: Tensor, approximate: GeluApproximation = 'none'): Tensor
   const groups = strideGroups(n4, WG);
   // Whole buffers (multiples of 16 bytes) so the last vec4 is in bounds; see shaders/gelu.wgsl.
   e.run(forwardKernel.as(dtype), {
-    bindings: { x: x.buffer, y: y.buffer },
+    bindings: { x, y },
     uniforms: { n4, stride: groups * WG },
     overrides: { APPROX, WG },
     workgroups: [groups],
@@ -51,7 +51,7 @@ export function geluBackward(dy: Tensor, x: Tensor, approximate: GeluApproximati
   const n4 = Math.ceil(x.size / 4);
   const groups = strideGroups(n4, WG);
   e.run(backwardKernel.as(dtype), {
-    bindings: { x: x.buffer, dy: dy.buffer, dx: dx.buffer },
+    bindings: { x, dy, dx },
     uniforms: { n4, stride: groups * WG },
     overrides: { APPROX, WG },
     workgroups: [groups],

@@ -387,7 +387,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     const dummies = { bias: options.bias ?? a, residual: options.residual ?? a };
     if (pl.splits === 1) {
       e.run(pl.kernel.as(dtype), {
-        bindings: { out, pre: scratch, ...dummies, a: pl.a.buffer, b: pl.b.buffer },
+        bindings: { out, pre: scratch, ...dummies, a: pl.a, b: pl.b },
         uniforms,
         overrides: { ...pl.overrides, ...act },
         workgroups: pl.workgroups,
@@ -395,7 +395,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     } else {
       const partial = e.empty([pl.splits, p.batches * p.M * p.N], 'f32');
       e.run(pl.kernel, {
-        bindings: { out: partial, pre: scratch, bias: a, residual: a, a: pl.a.buffer, b: pl.b.buffer },
+        bindings: { out: partial, pre: scratch, bias: a, residual: a, a: pl.a, b: pl.b },
         uniforms: { ...uniforms, epilogue: EPI.split },
         overrides: { ...pl.overrides, ACT: 0 },
         workgroups: pl.workgroups,

@@ -3,7 +3,7 @@ import { OpError, shapeStr } from '../gpu/errors.ts';
 import { Kernel } from '../gpu/kernel.ts';
 import { engine } from '../gpu/runtime.ts';
 import type { Tensor } from '../gpu/tensor.ts';
-import { MAX_RANK, expectDType, grid, stridesOf } from './shape.ts';
+import { MAX_RANK, collapseAxes, expectDType, grid, stridesOf } from './shape.ts';
 
 const kernel = new Kernel({ shader: 'permute' });
 const WG = 256;
@@ -19,10 +19,11 @@ export function permute<T extends Tensor>(x: T, perm: readonly number[]): T {
   const e = engine();
   const y = e.empty(shape, x.dtype);
   if (y.size > 0) {
+    const axes = collapseAxes(shape, perm.map((p) => inStrides[p]));
     e.run(kernel, {
       bindings: { x, y },
-      uniforms: { n: y.size, rank, shape, strides: perm.map((p) => inStrides[p]) },
-      overrides: { WG },
+      uniforms: { n: y.size, shape: axes.shape, strides: axes.strides[0] },
+      overrides: { RANK: axes.shape.length, WG },
       workgroups: grid(y.size, WG),
     });
   }

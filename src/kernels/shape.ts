@@ -39,6 +39,31 @@ export function broadcastStrides(shape: Shape, out: Shape): number[] {
   });
 }
 
+/**
+ * Merges the axes of a contiguous output that every operand walks alike, for the kernels that
+ * decompose an output index over its axes (binary broadcast, permute): size-1 axes are dropped,
+ * then neighbours i, i + 1 merged where each operand's stride[i] = stride[i + 1] * shape[i + 1].
+ * [16, 128, 128] + [128] becomes [2048, 128] with b's strides [0, 1]; a [0, 2, 1, 3] permute of
+ * [B, S, H, D] becomes [B, H, S, D] still, and [0, 1, 3, 2] of [B, 1, S, D] becomes [B, D, S].
+ */
+export function collapseAxes(out: Shape, ...strides: number[][]): { shape: number[]; strides: number[][] } {
+  const keep = out.map((d, i) => i).filter((i) => out[i] !== 1);
+  const shape: number[] = [];
+  const merged: number[][] = strides.map(() => []);
+  for (const i of keep) {
+    const last = shape.length - 1;
+    if (last >= 0 && strides.every((s, k) => merged[k][last] === s[i] * out[i])) {
+      shape[last] *= out[i];
+      strides.forEach((s, k) => { merged[k][last] = s[i]; });
+    } else {
+      shape.push(out[i]);
+      strides.forEach((s, k) => merged[k].push(s[i]));
+    }
+  }
+  if (!shape.length) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape, strides: merged };
+}
+
 /** Workgroup counts for `invocations` threads in groups of `wg`, folded into 2-D past 65535. */
 export function grid(invocations: number, wg: number, maxDim = 65535): [number, number] {
   const groups = Math.max(1, Math.ceil(invocations / wg));
