@@ -89,19 +89,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   y[i] = act(apply(f32(a[o.a]), f32(b[o.b])));
 }
 
-@group(0) @binding(4) var<storage, read> a4: array<vec4<act>>;        // a as vec4s (the same buffer)
+@group(0) @binding(4) var<storage, read> a4: array<vec4<act>>;        // a as vec4s
 @group(0) @binding(5) var<storage, read> b4: array<vec4<act>>;
 @group(0) @binding(6) var<storage, read_write> y4: array<vec4<act>>;
 
 @compute @workgroup_size(WG)
 fn main4(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var i = gid.x; i < p.n; i += p.stride) {
-    // 4i is a multiple of 4 along the innermost axis, so a non-splat operand's offset is too.
+    // 4i is a multiple of 4 along the innermost axis, so a non-splat operand's offset is too. A
+    // splat operand's value is picked out of the vec4 holding it: one vec4 load either way, with
+    // no branch (lavapipe runs both sides of a branch it cannot prove uniform, loads included).
     let o = offsets(4u * i);
-    var u: vec4<f32>;
-    var v: vec4<f32>;
-    if (p.a_splat != 0u) { u = vec4(f32(a[o.a])); } else { u = vec4<f32>(a4[o.a / 4u]); }
-    if (p.b_splat != 0u) { v = vec4(f32(b[o.b])); } else { v = vec4<f32>(b4[o.b / 4u]); }
+    let va = vec4<f32>(a4[o.a / 4u]);
+    let vb = vec4<f32>(b4[o.b / 4u]);
+    let u = select(va, vec4(va[o.a % 4u]), p.a_splat != 0u);
+    let v = select(vb, vec4(vb[o.b % 4u]), p.b_splat != 0u);
     y4[i] = vec4<act>(apply4(u, v));
   }
 }

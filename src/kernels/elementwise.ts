@@ -59,7 +59,7 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor<FloatDType> {
     const n4 = Math.ceil(y.size / 4);
     const groups = strideGroups(n4, WG4);
     e.run(binary4Kernel.as(a.dtype), {
-      bindings: { a, a4: a, b, b4: b, y4: y },
+      bindings: { a4: a, b4: b, y4: y },
       uniforms: { n: n4, stride: groups * WG4, ...uniforms },
       overrides: { ...overrides, WG: WG4 },
       workgroups: [groups],
