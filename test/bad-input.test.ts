@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BertClassifier, BertForMaskedLM, BertForQuestionAnswering, BertModel, CheckpointError, WordPieceTokenizer, createModel,
+  BertClassifier, BertForMaskedLM, BertForQuestionAnswering, BertModel, WordPieceTokenizer, createModel,
   engine, init, loadCheckpoint, loadWordPieceTokenizer, memory, modelFromCheckpoint, ops, parseConfig, readSafetensors,
   saveCheckpoint, shutdown, tensor, textDatasetFromDirectory, tidy, writeSafetensors, fit, autograd,
 } from '../src/node.ts';

@@ -33,7 +33,7 @@ export class Guard {
   readonly buffer: GPUBuffer;
   private checks: GuardCheck[] = [];
 
-  constructor(private readonly device: GPUDevice) {
+  constructor(device: GPUDevice) {
     this.buffer = device.createBuffer({ label: 'guard', size: GUARD_SLOTS * SLOT_BYTES, usage: Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST });
   }
 

@@ -87,7 +87,7 @@ export class FeatureExtraction extends Pipeline<BertPretrained> {
 
   private async batch(backbone: ReturnType<typeof backboneOf>, texts: readonly string[], withHidden: boolean): Promise<TextFeatures[]> {
     const { batch, encodings } = packTexts(this.tokenizer, texts, { sequenceLength: this.sequenceLength });
-    const { batchSize: B, sequenceLength: S } = batch;
+    const { sequenceLength: S } = batch;
     const H = this.model.config.hidden_size;
     const { seq, pooledOut, hidden } = noGrad(() => tidy(() => {
       const o = backbone.forward(bertInputs(batch, this.model.config), { outputHiddenStates: withHidden });
