@@ -2,10 +2,10 @@
 // first merges the axes that walk both inputs alike (collapseAxes: [16, 128, 128] + [128] is
 // [2048, 128] + [0, 1]-strided b), so RANK, a constant, is the fewest axes the indexing needs; its
 // loops unroll with constant uniform indices and the outermost coordinate needs no modulo.
-//   main4: vec4s in a grid-stride loop, when the innermost axis is a multiple of 4 long (or the
-//          shapes are equal): each operand is a vec4 along it, or one value repeated (stride 0).
-//          Buffers are bound whole (pool buffers are multiples of 16 bytes), so with equal shapes
-//          the last partial vec4's padding lanes compute garbage into padding, as in gelu.wgsl.
+//   main4: vec4s in a grid-stride loop, when the innermost axis is a multiple of 4 long (or is the
+//          only axis): each operand is a vec4 along it, or one value repeated (stride 0).
+//          Buffers are bound whole (pool buffers are multiples of 16 bytes), so with one axis the
+//          last partial vec4's padding lanes compute garbage into padding, as in gelu.wgsl.
 //   main:  one element per invocation, for any broadcast.
 //   accumulate: acc += b in place, same shape, vec4s (gradient accumulation without a third buffer).
 //!include common.wgsl
